@@ -1,0 +1,10 @@
+/**
+ * The CLI's command groups (runs on the user's machine). Each group lives in its own file and
+ * registers itself on the root program; add one line here per group.
+ */
+import type { Command } from "commander";
+import type { Output } from "../output";
+
+export type CommandGroup = (program: Command, output: () => Output) => void;
+
+export const COMMAND_GROUPS: CommandGroup[] = [];

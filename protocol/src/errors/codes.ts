@@ -1,0 +1,60 @@
+/**
+ * The one list of stable error codes, shared by every part of cce4long (runs anywhere).
+ *
+ * A code never changes meaning once it has landed: clients, the CLI's exit codes and the
+ * problem+json `code` field rely on it. Add new codes in the section of the part that raises them.
+ */
+export const ERROR_CODES = {
+  // --- generic / transport -------------------------------------------------------------------
+  INTERNAL: { status: 500, title: "Internal error" },
+  BAD_REQUEST: { status: 400, title: "Malformed request" },
+  VALIDATION_FAILED: { status: 422, title: "Request failed validation" },
+  PAYLOAD_TOO_LARGE: { status: 413, title: "Request body too large" },
+  NOT_FOUND: { status: 404, title: "Not found" },
+  CONFLICT: { status: 409, title: "Conflict" },
+  RATE_LIMITED: { status: 429, title: "Too many requests" },
+  UNAVAILABLE: { status: 503, title: "Service unavailable" },
+  CONFIG_INVALID: { status: 500, title: "Configuration invalid" },
+
+  // --- auth (edge API) -----------------------------------------------------------------------
+  AUTH_REQUIRED: { status: 401, title: "Authentication required" },
+  AUTH_INVALID: { status: 401, title: "Authentication failed" },
+  AUTH_FORBIDDEN: { status: 403, title: "Not allowed" },
+
+  // --- chain ---------------------------------------------------------------------------------
+  CHAIN_UNREACHABLE: { status: 503, title: "Chain unreachable" },
+  CHAIN_REVERTED: { status: 409, title: "Chain call reverted" },
+  RENTAL_INACTIVE: { status: 403, title: "No active rental" },
+
+  // --- sealing / encrypted file format -------------------------------------------------------
+  SEAL_FORMAT_INVALID: { status: 422, title: "Not a cce4long encrypted file" },
+  SEAL_VERSION_UNSUPPORTED: { status: 422, title: "Unsupported encrypted file version" },
+  SEAL_INTEGRITY: { status: 422, title: "Integrity check failed" },
+  SEAL_KEY_INVALID: { status: 500, title: "Key invalid" },
+
+  // --- keys / attestation / key release (Privacy Plane) --------------------------------------
+  KEY_PROVIDER_FAILED: { status: 503, title: "Key provider failed" },
+  ATTESTATION_INVALID: { status: 403, title: "Attestation rejected" },
+  KEY_RELEASE_DENIED: { status: 403, title: "Key release denied" },
+
+  // --- jobs / dispatch -----------------------------------------------------------------------
+  JOB_NOT_FOUND: { status: 404, title: "Job not found" },
+  JOB_INVALID_STATE: { status: 409, title: "Job is not in a state that allows this" },
+
+  // --- output gate ---------------------------------------------------------------------------
+  GATE_REJECTED: { status: 403, title: "Output rejected by the gate" },
+
+  // --- manifests -----------------------------------------------------------------------------
+  MANIFEST_INVALID: { status: 422, title: "Result Manifest failed verification" },
+
+  // --- local platform (development only) -----------------------------------------------------
+  PLATFORM_PORT_IN_USE: { status: 500, title: "Port already in use" },
+  PLATFORM_ALREADY_RUNNING: { status: 500, title: "Local platform already running" },
+  PLATFORM_SERVICE_FAILED: { status: 500, title: "Service failed to start" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(ERROR_CODES, value);
+}

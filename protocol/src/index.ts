@@ -1,0 +1,5 @@
+/**
+ * @cce4long/protocol: wire formats, schemas, error codes and chain bindings shared by every part.
+ * Runs anywhere (workerd, Node, browsers). Holds no secrets and imports no key-material code.
+ */
+export * from "./errors/index";

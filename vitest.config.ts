@@ -1,0 +1,43 @@
+/**
+ * The whole test suite (`npm test`): Node unit tests beside the code, Worker tests inside workerd,
+ * and integration tests against the real local services that test/setup starts on free ports.
+ */
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          environment: "node",
+          include: [
+            "{protocol,sealing,enclave-runtime,cvm-image,contracts,cli,platform}/{src,test}/**/*.test.ts",
+            "bench/**/*.test.ts",
+          ],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        test: {
+          name: "workers",
+          include: ["functions/{src,test}/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          environment: "node",
+          include: ["test/{integration,e2e}/**/*.test.ts"],
+          globalSetup: ["test/setup/local-stack.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
