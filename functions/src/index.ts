@@ -1,11 +1,36 @@
 /**
  * The edge API's entry point (runs in workerd / on Cloudflare Workers).
- * Only mounts the route groups and maps errors; each group is a Hono sub-app in routes/.
+ * Only sets the error handlers and mounts the route groups; each group is a Hono sub-app in routes/.
+ * Durable Object classes are exported here because workerd looks them up on the main module.
  */
+import { Cce4longError } from "@cce4long/protocol";
 import { Hono } from "hono";
+import type { AppEnv } from "./env";
+import { logError, problemBody, toProblem } from "./errors/problem";
+import { commonMiddleware } from "./middleware/common";
+import { authRoutes } from "./routes/auth";
+import { healthRoutes } from "./routes/health";
+import { metaRoutes } from "./routes/meta";
 
-const app = new Hono();
+export { NonceStore } from "./auth/nonce-store";
+export { RateLimiter } from "./rate-limit/rate-limiter";
 
-app.get("/healthz", (c) => c.json({ ok: true, service: "edge-api" }));
+const app = new Hono<AppEnv>();
+
+app.onError((error, c) => {
+  const context = { requestId: c.var.requestId, path: c.req.path };
+  logError(error, context);
+  return problemBody(c, toProblem(error, context));
+});
+
+app.notFound((c) => {
+  const error = new Cce4longError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`);
+  return problemBody(c, toProblem(error, { requestId: c.var.requestId, path: c.req.path }));
+});
+
+app.use(...commonMiddleware());
+app.route("/", healthRoutes);
+app.route("/", metaRoutes);
+app.route("/", authRoutes);
 
 export default app;

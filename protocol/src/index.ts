@@ -3,3 +3,4 @@
  * Runs anywhere (workerd, Node, browsers). Holds no secrets and imports no key-material code.
  */
 export * from "./errors/index";
+export * from "./api/index";

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   AUTH_REQUIRED: { status: 401, title: "Authentication required" },
   AUTH_INVALID: { status: 401, title: "Authentication failed" },
   AUTH_FORBIDDEN: { status: 403, title: "Not allowed" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Unsupported media type" },
 
   // --- chain ---------------------------------------------------------------------------------
   CHAIN_UNREACHABLE: { status: 503, title: "Chain unreachable" },
@@ -35,7 +36,15 @@ export const ERROR_CODES = {
   // --- keys / attestation / key release (Privacy Plane) --------------------------------------
   KEY_PROVIDER_FAILED: { status: 503, title: "Key provider failed" },
   ATTESTATION_INVALID: { status: 403, title: "Attestation rejected" },
+  ATTESTER_FAILED: { status: 503, title: "Attestation evidence could not be produced" },
   KEY_RELEASE_DENIED: { status: 403, title: "Key release denied" },
+
+  // --- keys: versions, rotation, wrapping (sealing/src/keys, sealing/src/hpke, ecdhe-wrap) ----
+  KEY_VERSION_UNKNOWN: { status: 404, title: "Key version unknown" },
+  KEY_VERSION_RETIRED: { status: 410, title: "Key version retired" },
+  KEY_ROOT_CHANGED: { status: 500, title: "Derived key does not match its recorded fingerprint" },
+  KEY_UNWRAP_FAILED: { status: 422, title: "Wrapped key could not be opened" },
+  INSECURE_DEV_REFUSED: { status: 500, title: "Insecure development component refused outside development" },
 
   // --- jobs / dispatch -----------------------------------------------------------------------
   JOB_NOT_FOUND: { status: 404, title: "Job not found" },

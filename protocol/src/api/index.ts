@@ -1,0 +1,7 @@
+/**
+ * The edge API's public request and response schemas (zod), shared with the CLI and SDK.
+ * Runs anywhere: no Node built-ins, no secrets.
+ */
+export * from "./auth";
+export * from "./common";
+export * from "./problem";
