@@ -104,7 +104,8 @@ export async function waitUntilReady(
     if (proc.hasExited()) {
       throw serviceFailed(proc, `exited during start-up (${await proc.exited})`);
     }
-    if (await probe().catch(() => false)) return;
+    // A probe may throw synchronously (e.g. a client that checks its socket exists): treat as not ready.
+    if (await Promise.resolve().then(probe).catch(() => false)) return;
     await sleep(50);
   }
   throw serviceFailed(proc, `not ready after ${timeoutMs} ms`);

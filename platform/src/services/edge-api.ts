@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { type ManagedProcess, httpProbe, spawnManaged, waitUntilReady } from "../process";
 
 const require = createRequire(import.meta.url);
@@ -37,7 +38,7 @@ export const WRANGLER_OFFLINE_ENV = {
 export async function startEdgeApi(options: EdgeApiOptions): Promise<RunningEdgeApi> {
   const lines = Object.entries(options.vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   writeFileSync(options.envFile, `${lines.join("\n")}\n`, { mode: 0o600 });
-  const wrangler = require.resolve("wrangler/bin/wrangler.js");
+  const wrangler = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
   const proc = spawnManaged({
     name: "edge-api (wrangler dev)",
     command: process.execPath,

@@ -51,6 +51,8 @@ export async function startPubSubEmulator(options: { port: number; logFile: stri
 
 /** Creates every topic and subscription of the project; existing ones are left as they are. */
 export async function createTopology(emulatorHost: string, projectId: string): Promise<void> {
+  // Against the emulator there is no GCE metadata server to find; looking for one only warns.
+  process.env.METADATA_SERVER_DETECTION ??= "none";
   const pubsub = new PubSub({ projectId, apiEndpoint: emulatorHost, emulatorMode: true });
   try {
     for (const topic of Object.values(TOPICS)) {
