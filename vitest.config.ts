@@ -15,13 +15,27 @@ export default defineConfig({
           include: [
             "{protocol,sealing,enclave-runtime,cvm-image,contracts,cli,platform}/{src,test}/**/*.test.ts",
             "bench/**/*.test.ts",
+            "examples/**/*.test.ts",
+            "cvm-image/packer/**/*.test.ts",
           ],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            // Test-only secrets (wrangler dev reads .dev.vars; production uses `wrangler secret put`).
+            miniflare: {
+              bindings: {
+                TOKEN_SECRET: "test-only-token-secret-0123456789abcdef0123456789",
+                OBJECT_STORE_ACCESS_KEY_ID: "S3RVER",
+                OBJECT_STORE_SECRET_ACCESS_KEY: "S3RVER",
+              },
+            },
+          }),
+        ],
         test: {
           name: "workers",
           include: ["functions/{src,test}/**/*.test.ts"],

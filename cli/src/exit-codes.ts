@@ -34,6 +34,7 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
     case "PAYLOAD_TOO_LARGE":
     case "SEAL_FORMAT_INVALID":
     case "SEAL_VERSION_UNSUPPORTED":
+    case "SEAL_KEY_INVALID":
     case "CONFIG_INVALID":
       return EXIT.INVALID_INPUT;
     case "SEAL_INTEGRITY":

@@ -23,7 +23,9 @@ function bindingPrefix(contractName: string): string {
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     return Object.fromEntries(entries.map(([key, inner]) => [key, canonical(inner)]));
   }
   return value;
@@ -68,7 +70,8 @@ export function generateBindings(): Map<string, string> {
   // Only deployable contracts get bindings; abstract modules appear inside the hub's ABI.
   const deployable = result.contracts.filter((contract) => contract.bytecode !== "0x");
   const files = new Map<string, string>();
-  for (const contract of deployable) files.set(`${contract.name}.ts`, renderBinding(contract, result.compilerVersion));
+  for (const contract of deployable)
+    files.set(`${contract.name}.ts`, renderBinding(contract, result.compilerVersion));
   files.set("index.ts", renderIndex(deployable.map((contract) => contract.name).sort()));
   return files;
 }
@@ -85,7 +88,9 @@ function main(): void {
       }
     });
     if (stale.length > 0) {
-      console.error(`generated bindings are stale: ${stale.map(([name]) => name).join(", ")}; run npm run contracts:build`);
+      console.error(
+        `generated bindings are stale: ${stale.map(([name]) => name).join(", ")}; run npm run contracts:build`,
+      );
       process.exit(1);
     }
     console.log("generated bindings are up to date");

@@ -34,7 +34,10 @@ interface SolcOutput {
   errors?: { severity: string; formattedMessage: string }[];
   contracts?: Record<
     string,
-    Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>
+    Record<
+      string,
+      { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }
+    >
   >;
 }
 
@@ -50,7 +53,9 @@ export function readSources(dir: string, base: string): Record<string, string> {
   };
   walk(dir);
   files.sort();
-  return Object.fromEntries(files.map((file) => [relative(base, file).split(sep).join("/"), readFileSync(file, "utf8")]));
+  return Object.fromEntries(
+    files.map((file) => [relative(base, file).split(sep).join("/"), readFileSync(file, "utf8")]),
+  );
 }
 
 /** Compiles in-memory sources; throws with every compiler error when there is one. */

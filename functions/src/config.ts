@@ -5,6 +5,8 @@
  */
 import { Cce4longError } from "@cce4long/protocol";
 import { z } from "zod";
+import { ServiceAccountKeySchema } from "./pubsub/service-account";
+import { WebhookSecretSchema } from "./webhooks/signature";
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
@@ -20,6 +22,7 @@ const ConfigSchema = z
       .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address")
       .refine((a) => !/^0x0{40}$/.test(a), "must not be the zero address")
       .transform((a) => a as `0x${string}`),
+    HUB_DEPLOYED_BLOCK: integer(0, Number.MAX_SAFE_INTEGER).default(0),
     SIWE_DOMAIN: z
       .string()
       .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, "must be an RFC 3986 authority: host or host:port"),
@@ -44,8 +47,19 @@ const ConfigSchema = z
           .map((o) => o.trim())
           .filter((o) => o.length > 0),
       )
-      .pipe(z.array(z.union([z.literal("*"), z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin)]))),
+      .pipe(
+        z.array(
+          z.union([z.literal("*"), z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin)]),
+        ),
+      ),
     RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(600),
+    RESULT_URL_TTL_SECONDS: integer(30, 3600).default(300),
+    // Secrets of the job queue and the Privacy Plane link (routes/jobs, reviews, webhooks). Optional
+    // in development (the emulator needs no token; the internal event endpoint is then closed),
+    // required in production (below).
+    PUBSUB_SERVICE_ACCOUNT_KEY: ServiceAccountKeySchema.optional(),
+    PRIVACY_PLANE_API_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
+    PRIVACY_PLANE_EVENTS_SECRET: WebhookSecretSchema.optional(),
     MAX_BODY_BYTES: integer(1024, 100 * 1024 * 1024).default(64 * 1024),
   })
   .superRefine((c, ctx) => {
@@ -55,6 +69,9 @@ const ConfigSchema = z
       if (!c[key].startsWith("https://")) {
         ctx.addIssue({ code: "custom", path: [key], message: "must use https in production" });
       }
+    }
+    for (const key of ["PUBSUB_SERVICE_ACCOUNT_KEY", "PRIVACY_PLANE_API_TOKEN", "PRIVACY_PLANE_EVENTS_SECRET"] as const) {
+      if (c[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: "is required in production" });
     }
     if (c.ALLOWED_ORIGINS.includes("*")) {
       ctx.addIssue({ code: "custom", path: ["ALLOWED_ORIGINS"], message: "must not be * in production" });
@@ -83,7 +100,9 @@ function parseConfig(env: object): Config | Cce4longError {
   if (parsed.success) return parsed.data;
   // zod's messages describe the rule, not the input (we never ask it to report input), so they are
   // safe to show; the variable names are what an operator needs.
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  const problems = parsed.error.issues.map(
+    (issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`,
+  );
   return new Cce4longError("CONFIG_INVALID", `Invalid configuration: ${problems.join("; ")}`, {
     detail: { variables: parsed.error.issues.map((i) => i.path.join(".")) },
   });

@@ -10,6 +10,12 @@ export interface Secrets {
   TOKEN_SECRET: string;
   OBJECT_STORE_ACCESS_KEY_ID: string;
   OBJECT_STORE_SECRET_ACCESS_KEY: string;
+  /** Google service-account key (JSON) for Pub/Sub publishing; production only. */
+  PUBSUB_SERVICE_ACCOUNT_KEY?: string;
+  /** Bearer token the edge presents to the Privacy Plane on forwarded calls. */
+  PRIVACY_PLANE_API_TOKEN?: string;
+  /** whsec_ secret the Privacy Plane signs its job/review events with (Standard Webhooks). */
+  PRIVACY_PLANE_EVENTS_SECRET?: string;
 }
 
 export type Bindings = Env & Secrets;

@@ -9,8 +9,10 @@ import type { AppEnv } from "./env";
 import { logError, problemBody, toProblem } from "./errors/problem";
 import { commonMiddleware } from "./middleware/common";
 import { authRoutes } from "./routes/auth";
+import { catalogueRoutes } from "./routes/catalogue";
 import { healthRoutes } from "./routes/health";
 import { metaRoutes } from "./routes/meta";
+import { rentalsRoutes } from "./routes/rentals";
 
 export { NonceStore } from "./auth/nonce-store";
 export { RateLimiter } from "./rate-limit/rate-limiter";
@@ -32,5 +34,7 @@ app.use(...commonMiddleware());
 app.route("/", healthRoutes);
 app.route("/", metaRoutes);
 app.route("/", authRoutes);
+app.route("/", catalogueRoutes);
+app.route("/", rentalsRoutes);
 
 export default app;

@@ -17,7 +17,10 @@ function portsFromEnv(env: NodeJS.ProcessEnv): Ports {
     if (raw === undefined || raw === "") continue;
     const port = Number(raw);
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new Cce4longError("CONFIG_INVALID", `${PORT_ENV[name]} must be a port number (1-65535), got "${raw}"`);
+      throw new Cce4longError(
+        "CONFIG_INVALID",
+        `${PORT_ENV[name]} must be a port number (1-65535), got "${raw}"`,
+      );
     }
     ports[name] = port;
   }
@@ -32,7 +35,7 @@ export function endpointTable(endpoints: StackEndpoints): string {
     ["Pub/Sub emulator", `http://${endpoints.pubsubEmulatorHost}`, `project ${endpoints.pubsubProject}`],
     ["object store (S3 API)", endpoints.objectStore, "SigV4 required"],
     ["dstack guest API (dev)", endpoints.guestAgentSocket, "unix socket, INSECURE dev keys"],
-    ["contract addresses", endpoints.deploymentFile, "deployment file"],
+    ["cce4long hub contract", endpoints.hubAddress, `addresses in ${endpoints.deploymentFile}`],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
@@ -51,7 +54,12 @@ async function main(): Promise<void> {
   }
   const ports = portsFromEnv(process.env);
   console.log("cce4long: starting the local platform (state in %s, logs in %s)", root, layout.logs);
-  const stack = await startStack({ root, ports, persistChain: true, onProgress: (line) => console.log(line) });
+  const stack = await startStack({
+    root,
+    ports,
+    persistChain: true,
+    onProgress: (line) => console.log(line),
+  });
   console.log(`\ncce4long local platform is up in ${(stack.startMs / 1000).toFixed(1)} s:\n`);
   console.log(endpointTable(stack.endpoints));
   console.log("\nPress Ctrl-C to stop.");

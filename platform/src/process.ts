@@ -105,7 +105,12 @@ export async function waitUntilReady(
       throw serviceFailed(proc, `exited during start-up (${await proc.exited})`);
     }
     // A probe may throw synchronously (e.g. a client that checks its socket exists): treat as not ready.
-    if (await Promise.resolve().then(probe).catch(() => false)) return;
+    if (
+      await Promise.resolve()
+        .then(probe)
+        .catch(() => false)
+    )
+      return;
     await sleep(50);
   }
   throw serviceFailed(proc, `not ready after ${timeoutMs} ms`);

@@ -18,6 +18,7 @@ const StackRecord = z.object({
     privacyPlane: z.string(),
     guestAgentSocket: z.string(),
     deploymentFile: z.string(),
+    hubAddress: z.string(),
   }),
 });
 

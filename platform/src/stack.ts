@@ -5,14 +5,15 @@
  */
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { DstackClient } from "@phala/dstack-sdk";
-import { ALL_BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { LOCAL_PUBSUB_PROJECT, TOPICS } from "@cce4long/protocol/queue/topics";
-import { type StackLayout, createLayout, stackLayout } from "./layout";
-import { type Ports, ensurePortsFree } from "./ports";
+import { ALL_BUCKETS } from "@cce4long/protocol/storage/buckets";
+import { DstackClient } from "@phala/dstack-sdk";
+import { createLayout, type StackLayout, stackLayout } from "./layout";
+import { ensurePortsFree, type Ports } from "./ports";
 import { httpProbe, type ManagedProcess } from "./process";
 import { loadOrCreateSecrets } from "./secrets";
 import { startAnvil } from "./services/anvil";
+import { setUpLocalChain } from "./services/chain-setup";
 import { startEdgeApi } from "./services/edge-api";
 import { startNodeService } from "./services/node-service";
 import { startPubSubEmulator } from "./services/pubsub-emulator";
@@ -38,6 +39,7 @@ export interface StackEndpoints {
   privacyPlane: string;
   guestAgentSocket: string;
   deploymentFile: string;
+  hubAddress: string;
 }
 
 export interface RunningStack {
@@ -99,7 +101,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           ...(options.persistChain ? { stateFile: layout.anvilState } : {}),
         }),
       ),
-      track("pubsub-emulator", startPubSubEmulator({ port: options.ports.pubsub, logFile: log("pubsub-emulator") })),
+      track(
+        "pubsub-emulator",
+        startPubSubEmulator({ port: options.ports.pubsub, logFile: log("pubsub-emulator") }),
+      ),
       track(
         "object-store",
         startNodeService({
@@ -131,6 +136,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         }),
       ),
     ]);
+
+    const chain = await setUpLocalChain({
+      rpcUrl: anvil.rpcUrl,
+      chainId: anvil.chainId,
+      deploymentFile: layout.deploymentFile,
+      guestAgentSocket: layout.guestAgentSocket,
+    });
+    timings["contracts"] = Math.round(performance.now() - t0);
+    progress(`  ready: contracts at ${chain.hub} (${timings["contracts"]} ms)`);
 
     const privacyPlaneUrl = `http://127.0.0.1:${options.ports.privacyPlane}`;
     const privacyPlane = startNodeService({
@@ -164,9 +178,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         DEPLOYMENT: "development",
         RPC_URL: anvil.rpcUrl,
         CHAIN_ID: String(anvil.chainId),
+        HUB_ADDRESS: chain.hub,
+        HUB_DEPLOYED_BLOCK: String(chain.deployedBlock),
+        SIWE_DOMAIN: `127.0.0.1:${options.ports.edgeApi}`,
+        ALLOWED_ORIGINS: `http://127.0.0.1:${options.ports.edgeApi},http://localhost:${options.ports.edgeApi}`,
         PUBSUB_ENDPOINT: `http://${pubsub.emulatorHost}`,
         PUBSUB_PROJECT: LOCAL_PUBSUB_PROJECT,
         PUBSUB_JOBS_TOPIC: TOPICS.jobs,
+        PUBSUB_INGEST_TOPIC: TOPICS.ingest,
         OBJECT_STORE_ENDPOINT: objectStoreUrl,
         OBJECT_STORE_ACCESS_KEY_ID: secrets.objectStoreAccessKeyId,
         OBJECT_STORE_SECRET_ACCESS_KEY: secrets.objectStoreSecretAccessKey,
@@ -187,6 +206,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       privacyPlane: privacyPlaneUrl,
       guestAgentSocket: layout.guestAgentSocket,
       deploymentFile: layout.deploymentFile,
+      hubAddress: chain.hub,
     };
     writeFileSync(
       layout.stackRecord,

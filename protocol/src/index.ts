@@ -2,5 +2,9 @@
  * @cce4long/protocol: wire formats, schemas, error codes and chain bindings shared by every part.
  * Runs anywhere (workerd, Node, browsers). Holds no secrets and imports no key-material code.
  */
-export * from "./errors/index";
+
 export * from "./api/index";
+export * from "./chain/index";
+export * from "./datasets/index";
+export * from "./errors/index";
+export * from "./jobs/index";

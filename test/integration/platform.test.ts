@@ -7,10 +7,13 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PubSub } from "@google-cloud/pubsub";
+import { cce4longHubAbi } from "@cce4long/protocol";
 import { SUBSCRIPTIONS, TOPICS } from "@cce4long/protocol/queue/topics";
+import { PubSub } from "@google-cloud/pubsub";
+import { type Address, createPublicClient, http } from "viem";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { PORT_ENV, type PortName, freePorts } from "../../platform/src/ports";
+import { freePorts, PORT_ENV, type PortName } from "../../platform/src/ports";
+import { privacyPlaneSignerAddresses } from "../../platform/src/services/chain-setup";
 import { REPO_ROOT } from "../../platform/src/stack";
 
 const stack = inject("stack");
@@ -38,7 +41,11 @@ describe("local platform services", () => {
   });
 
   it("creates every Pub/Sub topic and subscription on the emulator", async () => {
-    const pubsub = new PubSub({ projectId: stack.pubsubProject, apiEndpoint: stack.pubsubEmulatorHost, emulatorMode: true });
+    const pubsub = new PubSub({
+      projectId: stack.pubsubProject,
+      apiEndpoint: stack.pubsubEmulatorHost,
+      emulatorMode: true,
+    });
     try {
       const [topics] = await pubsub.getTopics();
       const names = topics.map((t) => t.name.split("/").pop());
@@ -49,6 +56,24 @@ describe("local platform services", () => {
     } finally {
       await pubsub.close();
     }
+  });
+
+  it("deploys the hub and authorizes the Privacy Plane's signers on-chain", async () => {
+    const client = createPublicClient({ transport: http(stack.rpcUrl) });
+    const code = await client.getCode({ address: stack.hubAddress as Address });
+    expect(code && code.length > 2).toBe(true);
+    const signers = await privacyPlaneSignerAddresses(stack.guestAgentSocket);
+    for (const signer of [signers.chainRecorder, signers.resultManifest]) {
+      expect(
+        await client.readContract({
+          address: stack.hubAddress as Address,
+          abi: cce4longHubAbi,
+          functionName: "isPrivacyPlaneSigner",
+          args: [signer],
+        }),
+      ).toBe(true);
+    }
+    expect(await client.getBalance({ address: signers.chainRecorder })).toBeGreaterThan(0n);
   });
 
   it("runs an object store that refuses unsigned requests", async () => {
@@ -65,7 +90,10 @@ describe("npm start", () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  function npmStart(stateDir: string, ports: Record<string, number>): { child: ChildProcess; output: () => string } {
+  function npmStart(
+    stateDir: string,
+    ports: Record<string, number>,
+  ): { child: ChildProcess; output: () => string } {
     const env: NodeJS.ProcessEnv = { ...process.env, CCE4LONG_STATE_DIR: stateDir };
     for (const [name, port] of Object.entries(ports)) env[PORT_ENV[name as PortName]] = String(port);
     const child = spawn(process.execPath, ["--import", "tsx", "platform/src/main.ts"], {

@@ -3,7 +3,7 @@
  * record numbers and postcodes that look real but belong to nobody. Postcode areas are real UK
  * areas grouped by region so that postcode, district and region agree.
  */
-import { REGIONS } from "@cce4long/protocol/datasets/longevity-cohort";
+import type { REGIONS } from "@cce4long/protocol/datasets/longevity-cohort";
 import type { Xoshiro128StarStar } from "./prng";
 
 const FEMALE_GIVEN = (

@@ -14,8 +14,8 @@ import {
 import { address, fullName, medicalRecordNumber } from "./identity";
 import type { Xoshiro128StarStar } from "./prng";
 
-/** One participant, already rounded to the precision written to files. Keys are the column names. */
-export interface CohortRow {
+/** One participant, already rounded to the precision written to files. Keys are the column names (a type, not an interface, so it is a Record). */
+export type CohortRow = {
   participant_id: string;
   full_name: string;
   medical_record_number: string;
@@ -41,7 +41,7 @@ export interface CohortRow {
   epigenetic_clock_age: number;
   follow_up_years: number;
   died: 0 | 1;
-}
+};
 
 /** Decimal places of each numeric column as written (integers have 0). */
 export const DECIMALS: Partial<Record<keyof CohortRow, number>> = {
@@ -115,7 +115,8 @@ export function simulateParticipant(rng: Xoshiro128StarStar, ctx: ParticipantCon
   const home = address(rng, region);
 
   // Dates: recruitment somewhere in the four-year window; birth so that completed age is ageYears.
-  const recruitedMs = RECRUITMENT_START_MS + Math.floor(rng.uniform() * RECRUITMENT_YEARS * YEAR_DAYS) * DAY_MS;
+  const recruitedMs =
+    RECRUITMENT_START_MS + Math.floor(rng.uniform() * RECRUITMENT_YEARS * YEAR_DAYS) * DAY_MS;
   const recruited = new Date(recruitedMs);
   const lastBirthdayMs = Date.UTC(
     recruited.getUTCFullYear() - ageYears,
@@ -139,34 +140,67 @@ export function simulateParticipant(rng: Xoshiro128StarStar, ctx: ParticipantCon
   const activity = v < pLow ? 0 : v < pLow + pHigh ? 2 : 1;
   const lowActivity = activity === 0 ? 1 : 0;
   const highActivity = activity === 2 ? 1 : 0;
-  const bmi = clamp(27.2 + 0.6 * male + 0.04 * a60 + 1.0 * lowActivity - 1.0 * highActivity + rng.normal(0, 4.3), 16, 60);
+  const bmi = clamp(
+    27.2 + 0.6 * male + 0.04 * a60 + 1.0 * lowActivity - 1.0 * highActivity + rng.normal(0, 4.3),
+    16,
+    60,
+  );
 
   // Blood: a shared latent inflammation factor plus marker-specific noise.
   const inflammation = rng.normal();
   const bmi27 = bmi - 27;
-  const lnCrp = Math.log(1.3) + 0.08 * bmi27 + 0.35 * current + 0.1 * former + 0.006 * a60 + 0.55 * inflammation + rng.normal(0, 0.6);
+  const lnCrp =
+    Math.log(1.3) +
+    0.08 * bmi27 +
+    0.35 * current +
+    0.1 * former +
+    0.006 * a60 +
+    0.55 * inflammation +
+    rng.normal(0, 0.6);
   const crp = clamp(Math.exp(lnCrp), 0.1, 100);
   const diabetic = rng.bernoulli(clamp(0.04 + 0.006 * bmi27 + 0.001 * a60, 0.005, 0.5));
-  const hba1c = clamp(35.5 + 0.1 * a60 + 0.35 * bmi27 + rng.normal(0, 3.5) + (diabetic ? 14 + 8 * rng.exponential() : 0), 20, 120);
+  const hba1c = clamp(
+    35.5 + 0.1 * a60 + 0.35 * bmi27 + rng.normal(0, 3.5) + (diabetic ? 14 + 8 * rng.exponential() : 0),
+    20,
+    120,
+  );
   const albumin = clamp(45 - 0.06 * a60 - 0.8 * inflammation + rng.normal(0, 2.5), 25, 55);
   const creatinine = clamp((male ? 82 : 64) * Math.exp(0.004 * a60 + rng.normal(0, 0.15)), 30, 300);
   const lymphocytes = clamp(29 - 0.1 * a60 - 2 * inflammation + rng.normal(0, 6), 5, 60);
-  const alp = clamp(78 + 0.3 * a60 + 0.8 * bmi27 + 3 * current + 4 * inflammation + rng.normal(0, 20), 20, 300);
+  const alp = clamp(
+    78 + 0.3 * a60 + 0.8 * bmi27 + 3 * current + 4 * inflammation + rng.normal(0, 20),
+    20,
+    300,
+  );
   const rdw = clamp(13.3 + 0.015 * a60 + 0.25 * inflammation + 0.2 * current + rng.normal(0, 0.8), 10, 22);
   const wbc = clamp(6.6 + 0.7 * current + 0.6 * inflammation + 0.05 * bmi27 + rng.normal(0, 1.5), 2, 20);
 
   // Epigenetic clock: chronological age plus an acceleration driven by exposures and biology.
   const acceleration =
-    2 * current + 0.7 * former + 0.8 * inflammation + 0.1 * bmi27 + 0.08 * (hba1c - 36) - 0.15 * (albumin - 45) +
-    0.6 * lowActivity - 0.8 * highActivity + 0.5 * male + rng.normal(0, 3.5);
+    2 * current +
+    0.7 * former +
+    0.8 * inflammation +
+    0.1 * bmi27 +
+    0.08 * (hba1c - 36) -
+    0.15 * (albumin - 45) +
+    0.6 * lowActivity -
+    0.8 * highActivity +
+    0.5 * male +
+    rng.normal(0, 3.5);
   const clockAge = clamp(age + acceleration, 20, 120);
 
   // Mortality: Gompertz in attained age, proportional hazards in the covariates.
   const e = TRUE_EFFECTS;
   const linearPredictor =
-    e.clockAcceleration * (clockAge - age) + e.logCrp * Math.log(crp) + e.currentSmoker * current +
-    e.formerSmoker * former + e.male * male + e.hba1c * (hba1c - 36) + e.albumin * (albumin - 45) +
-    e.lowActivity * lowActivity + e.highActivity * highActivity;
+    e.clockAcceleration * (clockAge - age) +
+    e.logCrp * Math.log(crp) +
+    e.currentSmoker * current +
+    e.formerSmoker * former +
+    e.male * male +
+    e.hba1c * (hba1c - 36) +
+    e.albumin * (albumin - 45) +
+    e.lowActivity * lowActivity +
+    e.highActivity * highActivity;
   const scale = e.gompertzB * Math.exp(e.gompertzGamma * age + linearPredictor);
   // Inverse of the cumulative hazard H(t) = scale * (exp(gamma t) - 1) / gamma at an Exp(1) draw.
   const deathYears = Math.log1p((e.gompertzGamma * rng.exponential()) / scale) / e.gompertzGamma;
@@ -205,7 +239,7 @@ export function simulateParticipant(rng: Xoshiro128StarStar, ctx: ParticipantCon
 }
 
 function clamp(x: number, min: number, max: number): number {
-  return x < min ? min : x > max ? max : x;
+  return Math.min(Math.max(x, min), max);
 }
 
 /** Rounds to `decimals` places so that toFixed(decimals) prints the value exactly. */

@@ -2,9 +2,10 @@
  * Parquet column layout of the cohort (runs on the user's machine): strings as UTF8, integers as
  * INT32, measurements as DOUBLE, date_of_birth as DATE; every column REQUIRED (there are no nulls).
  */
-import type { ColumnSource } from "hyparquet-writer";
+
 import { LONGEVITY_COHORT_SCHEMA } from "@cce4long/protocol/datasets/longevity-cohort";
 import type { SchemaElement } from "hyparquet";
+import type { ColumnSource } from "hyparquet-writer";
 import type { CohortRow } from "./model";
 
 export function parquetSchema(): SchemaElement[] {

@@ -60,7 +60,7 @@ export class Xoshiro128StarStar {
     return min + Math.floor(this.uniform() * (max - min + 1));
   }
 
-  /** Standard normal deviate (Box-Muller, polar-free form; pairs are cached). */
+  /** Normal deviate (Box-Muller; the second of each pair is kept for the next call). */
   normal(mean = 0, sd = 1): number {
     if (this.spareNormal !== undefined) {
       const z = this.spareNormal;

@@ -1,11 +1,14 @@
 /**
  * Tests of the synthetic cohort generator and its CSV/Parquet writers (runs in Node under vitest).
  */
-import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cce4longError } from "@cce4long/protocol";
-import { LONGEVITY_COHORT_COLUMNS, LONGEVITY_COHORT_SCHEMA } from "@cce4long/protocol/datasets/longevity-cohort";
+import {
+  LONGEVITY_COHORT_COLUMNS,
+  LONGEVITY_COHORT_SCHEMA,
+} from "@cce4long/protocol/datasets/longevity-cohort";
 import { asyncBufferFromFile, parquetReadObjects } from "hyparquet";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CohortFormat, writeCohort } from "./write";
@@ -111,7 +114,9 @@ describe("shape and values", () => {
       return idx.reduce((s, i) => s + died[i]!, 0) / idx.length;
     };
     expect(deathRate((i) => age[i]! >= 70)).toBeGreaterThan(3 * deathRate((i) => age[i]! < 55));
-    expect(deathRate((i) => clock[i]! - age[i]! > 4)).toBeGreaterThan(deathRate((i) => clock[i]! - age[i]! < -2));
+    expect(deathRate((i) => clock[i]! - age[i]! > 4)).toBeGreaterThan(
+      deathRate((i) => clock[i]! - age[i]! < -2),
+    );
     expect(summary.deaths).toBe(died.reduce((a, b) => a + b, 0));
     expect(summary.deaths / 5000).toBeGreaterThan(0.1);
     expect(summary.deaths / 5000).toBeLessThan(0.4);
@@ -138,16 +143,24 @@ describe("CSV and Parquet", () => {
 });
 
 describe("bad input", () => {
-  it.each([0, -5, 1.5, Number.NaN, 100_000_000])("error: participants %s is refused", async (participants) => {
-    const path = out("csv");
-    await expect(writeCohort({ participants, seed: 1n, format: "csv", out: path })).rejects.toMatchObject({
-      code: "VALIDATION_FAILED",
-    });
-    expect(existsSync(path)).toBe(false);
-  });
+  it.each([0, -5, 1.5, Number.NaN, 100_000_000])(
+    "error: participants %s is refused",
+    async (participants) => {
+      const path = out("csv");
+      await expect(writeCohort({ participants, seed: 1n, format: "csv", out: path })).rejects.toMatchObject({
+        code: "VALIDATION_FAILED",
+      });
+      expect(existsSync(path)).toBe(false);
+    },
+  );
 
   it("error: an unknown format is refused", async () => {
-    const promise = writeCohort({ participants: 1, seed: 1n, format: "xlsx" as CohortFormat, out: out("csv") });
+    const promise = writeCohort({
+      participants: 1,
+      seed: 1n,
+      format: "xlsx" as CohortFormat,
+      out: out("csv"),
+    });
     await expect(promise).rejects.toBeInstanceOf(Cce4longError);
   });
 

@@ -4,8 +4,8 @@
  * bounded by one batch whatever the cohort size. Reports progress and returns a summary.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, rmSync } from "node:fs";
 import { once } from "node:events";
+import { createReadStream, createWriteStream, rmSync } from "node:fs";
 import { Cce4longError } from "@cce4long/protocol";
 import { fileWriter, ParquetWriter } from "hyparquet-writer";
 import { CSV_HEADER, csvLine } from "./csv";
@@ -88,7 +88,10 @@ function validate(options: WriteCohortOptions): void {
     );
   }
   if (!(COHORT_FORMATS as readonly string[]).includes(options.format)) {
-    throw new Cce4longError("VALIDATION_FAILED", `format must be csv or parquet, got ${String(options.format)}`);
+    throw new Cce4longError(
+      "VALIDATION_FAILED",
+      `format must be csv or parquet, got ${String(options.format)}`,
+    );
   }
 }
 
@@ -115,7 +118,7 @@ async function writeCsv(options: WriteCohortOptions, observe: (row: CohortRow) =
   await flush();
   stream.end();
   await Promise.race([once(stream, "finish"), failed]);
-  options.onProgress?.(written);
+  if (written % every !== 0) options.onProgress?.(written);
   return bytes;
 }
 
@@ -124,7 +127,9 @@ async function writeParquet(options: WriteCohortOptions, observe: (row: CohortRo
   const parquet = new ParquetWriter({
     writer,
     schema: parquetSchema(),
-    kvMetadata: [{ key: "cce4long.cohort", value: JSON.stringify({ seed: options.seed.toString(), version: 1 }) }],
+    kvMetadata: [
+      { key: "cce4long.cohort", value: JSON.stringify({ seed: options.seed.toString(), version: 1 }) },
+    ],
     createdBy: "cce4long cohort generator",
   });
   const every = options.progressEvery ?? 50_000;
@@ -144,7 +149,7 @@ async function writeParquet(options: WriteCohortOptions, observe: (row: CohortRo
   }
   await flush();
   await parquet.finish();
-  options.onProgress?.(written);
+  if (written % every !== 0) options.onProgress?.(written);
   const { size } = await import("node:fs/promises").then((fs) => fs.stat(options.out));
   return size;
 }

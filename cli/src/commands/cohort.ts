@@ -19,7 +19,9 @@ export const cohortCommands: CommandGroup = (program: Command, output: () => Out
   const cohort = program.command("cohort").description("synthetic longevity cohorts for demos and tests");
   cohort
     .command("generate")
-    .description("generate a deterministic synthetic cohort (direct identifiers, biomarkers, clock age, survival)")
+    .description(
+      "generate a deterministic synthetic cohort (direct identifiers, biomarkers, clock age, survival)",
+    )
     .requiredOption("--participants <n>", "number of participants (rows)")
     .option("--seed <s>", "seed: an integer, same seed gives the same bytes", "1")
     .option("--format <format>", "csv or parquet", "csv")

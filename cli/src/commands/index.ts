@@ -4,7 +4,10 @@
  */
 import type { Command } from "commander";
 import type { Output } from "../output";
+import { attestCommands } from "./attest";
+import { cohortCommands } from "./cohort";
+import { fileCommands } from "./file";
 
 export type CommandGroup = (program: Command, output: () => Output) => void;
 
-export const COMMAND_GROUPS: CommandGroup[] = [];
+export const COMMAND_GROUPS: CommandGroup[] = [attestCommands, cohortCommands, fileCommands];

@@ -8,7 +8,9 @@ import {Rentals} from "./Rentals.sol";
 /// @title ExploreSessions
 /// @notice A session may open when the dataset offers Explore Mode and the consumer has an active
 ///         rental, or the provider offers a free preview (not after retirement). Session ids are
-///         chosen by the Privacy Plane and must be unique.
+///         chosen by the Privacy Plane and are unique per dataset.
+/// @dev Sessions are keyed by (dataset id, session id) so that a session is one packed storage word:
+///      opening one costs a single fresh slot, within the 40,000-gas budget of a record.
 abstract contract ExploreSessions is Rentals {
     /// @notice Where a session is.
     enum ExploreSessionStatus {
@@ -17,16 +19,15 @@ abstract contract ExploreSessions is Rentals {
         Closed
     }
 
-    /// @notice A session as stored.
+    /// @notice A session as stored (one storage word).
     struct ExploreSessionRecord {
         address consumer;
         ExploreSessionStatus status;
         bool freePreview;
         uint40 openedAt;
-        bytes32 datasetId;
     }
 
-    mapping(bytes32 sessionId => ExploreSessionRecord) private _sessions;
+    mapping(bytes32 datasetId => mapping(bytes32 sessionId => ExploreSessionRecord)) private _sessions;
 
     /// @notice An Explore session opened.
     /// @param freePreview True when the consumer had no rental and used the free preview.
@@ -46,23 +47,23 @@ abstract contract ExploreSessions is Rentals {
     /// @notice The consumer has no active rental and no free preview is available.
     error ExploreNoAccess(bytes32 datasetId, address consumer);
 
-    /// @notice A session with this id was already recorded.
-    error ExploreSessionAlreadyExists(bytes32 sessionId);
+    /// @notice A session with this id was already recorded for the dataset (or the id is zero).
+    error ExploreSessionAlreadyExists(bytes32 datasetId, bytes32 sessionId);
 
-    /// @notice The session is not open.
-    error ExploreSessionNotOpen(bytes32 sessionId);
+    /// @notice The dataset has no open session with this id.
+    error ExploreSessionNotOpen(bytes32 datasetId, bytes32 sessionId);
 
     /// @notice Records that a session opened. Signers only.
-    /// @param sessionId Unique id chosen by the Privacy Plane; non-zero.
     /// @param datasetId The dataset explored.
+    /// @param sessionId Id chosen by the Privacy Plane, unique for the dataset; non-zero.
     /// @param consumer The consumer the session belongs to.
-    function recordExploreSessionOpened(bytes32 sessionId, bytes32 datasetId, address consumer)
+    function recordExploreSessionOpened(bytes32 datasetId, bytes32 sessionId, address consumer)
         external
         onlyPrivacyPlaneSigner
     {
-        ExploreSessionRecord storage session = _sessions[sessionId];
+        ExploreSessionRecord storage session = _sessions[datasetId][sessionId];
         if (sessionId == bytes32(0) || session.status != ExploreSessionStatus.None) {
-            revert ExploreSessionAlreadyExists(sessionId);
+            revert ExploreSessionAlreadyExists(datasetId, sessionId);
         }
         DatasetRecord storage dataset = _requireDataset(datasetId);
         if (!dataset.exploreOffered) revert ExploreNotOffered(datasetId);
@@ -75,20 +76,26 @@ abstract contract ExploreSessions is Rentals {
         session.status = ExploreSessionStatus.Open;
         session.freePreview = freePreview;
         session.openedAt = uint40(block.timestamp);
-        session.datasetId = datasetId;
         emit ExploreSessionOpened(datasetId, sessionId, consumer, freePreview);
     }
 
     /// @notice Records that a session closed. Signers only.
-    function recordExploreSessionClosed(bytes32 sessionId, uint16 reasonCode) external onlyPrivacyPlaneSigner {
-        ExploreSessionRecord storage session = _sessions[sessionId];
-        if (session.status != ExploreSessionStatus.Open) revert ExploreSessionNotOpen(sessionId);
+    function recordExploreSessionClosed(bytes32 datasetId, bytes32 sessionId, uint16 reasonCode)
+        external
+        onlyPrivacyPlaneSigner
+    {
+        ExploreSessionRecord storage session = _sessions[datasetId][sessionId];
+        if (session.status != ExploreSessionStatus.Open) revert ExploreSessionNotOpen(datasetId, sessionId);
         session.status = ExploreSessionStatus.Closed;
-        emit ExploreSessionClosed(session.datasetId, sessionId, session.consumer, reasonCode);
+        emit ExploreSessionClosed(datasetId, sessionId, session.consumer, reasonCode);
     }
 
     /// @notice The stored session (status `None` when unknown).
-    function getExploreSession(bytes32 sessionId) external view returns (ExploreSessionRecord memory) {
-        return _sessions[sessionId];
+    function getExploreSession(bytes32 datasetId, bytes32 sessionId)
+        external
+        view
+        returns (ExploreSessionRecord memory)
+    {
+        return _sessions[datasetId][sessionId];
     }
 }

@@ -54,7 +54,6 @@ export interface VerifyOptions {
 }
 
 export interface QuoteVerifier {
-  readonly teeType: TeeType;
   /** Throws Cce4longError ATTESTATION_INVALID (detail.reason says why) on any failure. */
   verify(evidence: Uint8Array, options: VerifyOptions): Promise<VerifiedReport>;
 }

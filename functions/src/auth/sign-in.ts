@@ -57,10 +57,16 @@ export async function verifySignIn(
     // Domain and chain are public facts about this service; saying which one is wrong helps honest
     // clients and tells an attacker nothing new.
     if (siwe.reason === "wrong-domain") {
-      throw new Cce4longError("AUTH_INVALID", `Sign-in failed: the message's domain must be ${config.SIWE_DOMAIN}`);
+      throw new Cce4longError(
+        "AUTH_INVALID",
+        `Sign-in failed: the message's domain must be ${config.SIWE_DOMAIN}`,
+      );
     }
     if (siwe.reason === "wrong-chain") {
-      throw new Cce4longError("AUTH_INVALID", `Sign-in failed: the message's chain id must be ${config.CHAIN_ID}`);
+      throw new Cce4longError(
+        "AUTH_INVALID",
+        `Sign-in failed: the message's chain id must be ${config.CHAIN_ID}`,
+      );
     }
     if (siwe.reason === "malformed") {
       throw new Cce4longError("AUTH_INVALID", "Sign-in failed: not an EIP-4361 message");
@@ -86,8 +92,24 @@ async function mintToken(
   const iat = Math.floor(nowMs / 1000);
   const exp = iat + config.TOKEN_TTL_SECONDS;
   const token = await signToken(
-    { iss: TOKEN_ISSUER, sub: address, aud: audience, role, chainId: config.CHAIN_ID, iat, exp, jti: randomNonce() },
+    {
+      iss: TOKEN_ISSUER,
+      sub: address,
+      aud: audience,
+      role,
+      chainId: config.CHAIN_ID,
+      iat,
+      exp,
+      jti: randomNonce(),
+    },
     config.TOKEN_SECRET,
   );
-  return { token, tokenType: "Bearer", expiresAt: new Date(exp * 1000).toISOString(), address, role, audience };
+  return {
+    token,
+    tokenType: "Bearer",
+    expiresAt: new Date(exp * 1000).toISOString(),
+    address,
+    role,
+    audience,
+  };
 }

@@ -52,7 +52,8 @@ export async function checkSiwe(
   if (fields.notBefore && !(fields.notBefore.getTime() <= now + SIWE_CLOCK_SKEW_MS)) {
     return { ok: false, reason: "not-yet-valid" };
   }
-  if (issuedAt.getTime() < now - expect.maxAgeMs - SIWE_CLOCK_SKEW_MS) return { ok: false, reason: "expired" };
+  if (issuedAt.getTime() < now - expect.maxAgeMs - SIWE_CLOCK_SKEW_MS)
+    return { ok: false, reason: "expired" };
   if (fields.expirationTime && !(fields.expirationTime.getTime() > now - SIWE_CLOCK_SKEW_MS)) {
     return { ok: false, reason: "expired" };
   }

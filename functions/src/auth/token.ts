@@ -86,7 +86,8 @@ export async function verifyToken(token: string, secret: string, nowSeconds: num
   const claims = TokenClaimsSchema.safeParse(json);
   if (!claims.success) return { ok: false, reason: "bad-claims" };
   if (nowSeconds >= claims.data.exp) return { ok: false, reason: "expired" };
-  if (claims.data.iat > nowSeconds + TOKEN_MAX_FUTURE_IAT_SECONDS) return { ok: false, reason: "not-yet-valid" };
+  if (claims.data.iat > nowSeconds + TOKEN_MAX_FUTURE_IAT_SECONDS)
+    return { ok: false, reason: "not-yet-valid" };
   return { ok: true, claims: claims.data };
 }
 

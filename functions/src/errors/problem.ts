@@ -85,7 +85,8 @@ export function logError(error: unknown, context: ProblemContext): void {
 }
 
 function classify(error: unknown): { code: ErrorCode; message: string; issues?: ValidationIssue[] } {
-  if (error instanceof ValidationError) return { code: error.code, message: error.message, issues: error.issues };
+  if (error instanceof ValidationError)
+    return { code: error.code, message: error.message, issues: error.issues };
   if (error instanceof Cce4longError) return { code: error.code, message: error.message };
   if (error instanceof HTTPException) {
     const code = HTTP_EXCEPTION_CODES[error.status] ?? (error.status >= 500 ? "INTERNAL" : "BAD_REQUEST");

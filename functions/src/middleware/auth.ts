@@ -51,7 +51,7 @@ export function requireRole(kinds: RoleKind[], options: RoleOptions = {}): Middl
       throw forbidden(`This needs one of the roles: ${kinds.join(", ")}`, { have: role.kind, need: kinds });
     }
     if (role.kind !== "consumer" && options.datasetParam !== undefined) {
-      const wanted = c.req.param(options.datasetParam);
+      const wanted = c.req.param(options.datasetParam)?.toLowerCase();
       if (wanted !== role.datasetId) {
         throw forbidden("The token is scoped to another dataset", { have: role.datasetId, need: wanted });
       }
@@ -67,7 +67,9 @@ export function requireClaims(c: Context<AppEnv>): TokenClaims {
   if (auth.kind === "anonymous") {
     throw new Cce4longError("AUTH_REQUIRED", "Send a token: Authorization: Bearer <token>");
   }
-  throw new Cce4longError("AUTH_INVALID", "The token is invalid or expired", { detail: { reason: auth.reason } });
+  throw new Cce4longError("AUTH_INVALID", "The token is invalid or expired", {
+    detail: { reason: auth.reason },
+  });
 }
 
 function forbidden(message: string, detail: Record<string, unknown>): Cce4longError {

@@ -39,5 +39,12 @@ const limitBodySize: MiddlewareHandler<AppEnv> = (c, next) =>
   })(c, next);
 
 export function commonMiddleware(): MiddlewareHandler<AppEnv>[] {
-  return [requestId({ limitLength: 128 }), withConfig, corsFromConfig, limitBodySize, authenticate, rateLimit];
+  return [
+    requestId({ limitLength: 128 }),
+    withConfig,
+    corsFromConfig,
+    limitBodySize,
+    authenticate,
+    rateLimit,
+  ];
 }

@@ -1,7 +1,7 @@
 /**
- * Validates a JSON request body against a zod schema (runs in workerd). Wrong content type ->
- * UNSUPPORTED_MEDIA_TYPE, unparsable JSON -> BAD_REQUEST (raised by Hono's validator), schema
- * mismatch -> VALIDATION_FAILED listing the failing fields (never their values).
+ * Request validation against zod schemas (runs in workerd). JSON bodies: wrong content type ->
+ * UNSUPPORTED_MEDIA_TYPE, unparsable JSON -> BAD_REQUEST (raised by Hono's validator). Bodies, path
+ * parameters and query strings: mismatch -> VALIDATION_FAILED listing the failing fields (never values).
  */
 import { Cce4longError } from "@cce4long/protocol";
 import type { Context, Env, Input, MiddlewareHandler } from "hono";
@@ -21,7 +21,19 @@ export function jsonBody<S extends z.ZodType, E extends Env, P extends string>(s
   }) as MiddlewareHandler<E, P, { in: { json: z.input<S> }; out: { json: z.output<S> } } & Input>;
 }
 
-/** Validates path or query values the same way, for handlers that read them themselves. */
+export function pathParams<S extends z.ZodType, E extends Env, P extends string>(schema: S) {
+  return validator("param", (value, _c: Context<E, P>) =>
+    parseOrThrow(schema, value, "path"),
+  ) as MiddlewareHandler<E, P, { in: { param: z.input<S> }; out: { param: z.output<S> } } & Input>;
+}
+
+export function queryParams<S extends z.ZodType, E extends Env, P extends string>(schema: S) {
+  return validator("query", (value, _c: Context<E, P>) =>
+    parseOrThrow(schema, value, "query"),
+  ) as MiddlewareHandler<E, P, { in: { query: z.input<S> }; out: { query: z.output<S> } } & Input>;
+}
+
+/** Validates a value the same way, for handlers that read it themselves. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;

@@ -33,7 +33,9 @@ function renderOperation(path: string, method: string, op: Json): string {
   const parts = [
     `<div class="op" id="${escapeHtml(String(op.operationId))}">`,
     `<p><span class="m ${method}">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code> — ${escapeHtml(String(op.summary ?? ""))}</p>`,
-    roles ? `<p class="roles">Requires a bearer token with role: ${roles.map(escapeHtml).join(", ")}</p>` : "",
+    roles
+      ? `<p class="roles">Requires a bearer token with role: ${roles.map(escapeHtml).join(", ")}</p>`
+      : "",
     op.description ? `<p>${escapeHtml(String(op.description))}</p>` : "",
   ];
   if (parameters.length > 0) {
@@ -48,12 +50,16 @@ function renderOperation(path: string, method: string, op: Json): string {
   }
   if (body) {
     for (const [type, { schema }] of Object.entries(body)) {
-      parts.push(`<details open><summary>Request body (${escapeHtml(type)})</summary>${pre(schema)}</details>`);
+      parts.push(
+        `<details open><summary>Request body (${escapeHtml(type)})</summary>${pre(schema)}</details>`,
+      );
     }
   }
   for (const [status, response] of Object.entries(responses)) {
     const content = response.content as Record<string, { schema: unknown }> | undefined;
-    const schemas = content ? Object.entries(content).map(([t, { schema }]) => `<p><code>${escapeHtml(t)}</code></p>${pre(schema)}`) : [];
+    const schemas = content
+      ? Object.entries(content).map(([t, { schema }]) => `<p><code>${escapeHtml(t)}</code></p>${pre(schema)}`)
+      : [];
     parts.push(
       `<details><summary><b>${escapeHtml(status)}</b> ${escapeHtml(response.description)}</summary>${schemas.join("")}</details>`,
     );
@@ -74,7 +80,10 @@ export function renderDocsPage(document: Json): string {
   }
   const codes = document["x-cce4long-error-codes"] as Record<string, { status: number; title: string }>;
   const codeRows = Object.entries(codes)
-    .map(([code, { status, title }]) => `<tr><td><code>${escapeHtml(code)}</code></td><td>${status}</td><td>${escapeHtml(title)}</td></tr>`)
+    .map(
+      ([code, { status, title }]) =>
+        `<tr><td><code>${escapeHtml(code)}</code></td><td>${status}</td><td>${escapeHtml(title)}</td></tr>`,
+    )
     .join("\n");
   const problem = (document.components as { schemas: Json }).schemas.Problem;
   return `<!doctype html>

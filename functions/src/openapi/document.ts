@@ -49,7 +49,11 @@ function operationObject(operation: OperationSpec): JsonSchema {
       description: spec.description,
       ...(spec.schema === undefined
         ? {}
-        : { content: { [spec.contentType ?? "application/json"]: { schema: schemaOf(spec.schema, "output") } } }),
+        : {
+            content: {
+              [spec.contentType ?? "application/json"]: { schema: schemaOf(spec.schema, "output") },
+            },
+          }),
     };
   }
   const byStatus = new Map<number, ErrorCode[]>();

@@ -8,11 +8,12 @@ import {
   VerifyRequestSchema,
 } from "@cce4long/protocol";
 import { Hono } from "hono";
-import { consumerOnlyRoleVerifier } from "../auth/role-verifier";
+import { chainRoleVerifier } from "../auth/role-verifier";
 import { issueNonce, verifySignIn } from "../auth/sign-in";
+import { hubReader } from "../chain/hub-reader";
 import type { AppEnv } from "../env";
 import { requireClaims, requireRole } from "../middleware/auth";
-import { jsonBody } from "../middleware/json-body";
+import { jsonBody } from "../middleware/validate";
 import { defineOperation, honoPath } from "../openapi/operation";
 
 const nonce = defineOperation({
@@ -36,6 +37,7 @@ const verify = defineOperation({
   tag: "auth",
   body: VerifyRequestSchema,
   responses: { 200: { description: "The access token", schema: TokenResponseSchema } },
+  errors: ["AUTH_INVALID", "AUTH_FORBIDDEN", "CHAIN_UNREACHABLE"],
 });
 
 const session = defineOperation({
@@ -54,7 +56,15 @@ export const authRoutes = new Hono<AppEnv>()
   .post(honoPath(nonce), async (c) => c.json(await issueNonce(c.env, c.var.config, Date.now())))
   .post(honoPath(verify), jsonBody(VerifyRequestSchema), async (c) => {
     const request = c.req.valid("json");
-    return c.json(await verifySignIn(request, c.env, c.var.config, consumerOnlyRoleVerifier, Date.now()));
+    return c.json(
+      await verifySignIn(
+        request,
+        c.env,
+        c.var.config,
+        chainRoleVerifier(hubReader(c.var.config)),
+        Date.now(),
+      ),
+    );
   })
   .get(honoPath(session), requireRole(["consumer", "provider", "reviewer"]), (c) => {
     const claims = requireClaims(c);

@@ -4,11 +4,13 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
-import { buildOpenApiDocument } from "../openapi/document";
 import { renderDocsPage } from "../openapi/docs-page";
+import { buildOpenApiDocument } from "../openapi/document";
 import { defineOperation, honoPath, type OperationSpec } from "../openapi/operation";
 import { authOperations } from "./auth";
+import { catalogueOperations } from "./catalogue";
 import { healthOperations } from "./health";
+import { rentalsOperations } from "./rentals";
 
 const openapi = defineOperation({
   method: "get",
@@ -34,6 +36,8 @@ export const ALL_OPERATIONS: readonly OperationSpec[] = [
   openapi,
   docs,
   ...authOperations,
+  ...catalogueOperations,
+  ...rentalsOperations,
 ];
 
 let cachedDocument: Record<string, unknown> | undefined;

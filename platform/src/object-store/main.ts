@@ -23,7 +23,9 @@ const env = parsed.data;
 const store = await startObjectStore({
   port: env.OBJECT_STORE_PORT,
   directory: env.OBJECT_STORE_DIR,
-  credentials: [{ accessKeyId: env.OBJECT_STORE_ACCESS_KEY_ID, secretAccessKey: env.OBJECT_STORE_SECRET_ACCESS_KEY }],
+  credentials: [
+    { accessKeyId: env.OBJECT_STORE_ACCESS_KEY_ID, secretAccessKey: env.OBJECT_STORE_SECRET_ACCESS_KEY },
+  ],
   buckets: env.OBJECT_STORE_BUCKETS.split(","),
 });
 process.stdout.write(`object-store listening on ${store.endpoint}\n`);

@@ -18,7 +18,12 @@ let client: AwsClient;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "cce4long-os-"));
-  store = await startObjectStore({ port: await freePort(), directory: dir, credentials: [credentials], buckets: ["b1"] });
+  store = await startObjectStore({
+    port: await freePort(),
+    directory: dir,
+    credentials: [credentials],
+    buckets: ["b1"],
+  });
   client = new AwsClient({ ...credentials, service: "s3", region: "auto" });
 });
 afterAll(async () => {
@@ -49,9 +54,19 @@ describe("object store", () => {
   });
 
   it("refuses a request signed with an unknown key or a wrong secret", async () => {
-    const stranger = new AwsClient({ accessKeyId: "other", secretAccessKey: "x".repeat(20), service: "s3", region: "auto" });
+    const stranger = new AwsClient({
+      accessKeyId: "other",
+      secretAccessKey: "x".repeat(20),
+      service: "s3",
+      region: "auto",
+    });
     expect((await stranger.fetch(`${store.endpoint}/b1/a.txt`)).status).toBe(403);
-    const wrong = new AwsClient({ ...credentials, secretAccessKey: "y".repeat(26), service: "s3", region: "auto" });
+    const wrong = new AwsClient({
+      ...credentials,
+      secretAccessKey: "y".repeat(26),
+      service: "s3",
+      region: "auto",
+    });
     const res = await wrong.fetch(`${store.endpoint}/b1/a.txt`);
     expect(res.status).toBe(403);
     expect(await res.text()).toContain("SignatureDoesNotMatch");
@@ -97,7 +112,11 @@ describe("object store", () => {
       body: "original",
       headers: { "x-amz-content-sha256": declared },
     });
-    const res = await fetch(signed.url, { method: "PUT", headers: new Headers(signed.headers), body: "original" });
+    const res = await fetch(signed.url, {
+      method: "PUT",
+      headers: new Headers(signed.headers),
+      body: "original",
+    });
     expect(res.status).toBe(200);
   });
 

@@ -6,7 +6,13 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
-import { type IncomingMessage, type Server, type ServerResponse, createServer, request as httpRequest } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { type Credentials, type SigV4Failure, verifySigV4 } from "./sigv4-verify";
@@ -43,7 +49,8 @@ export async function startObjectStore(options: ObjectStoreOptions): Promise<Run
   };
   // s3rver ships a well-known key pair; nothing should be able to use it.
   AWSAccount.DUMMY_ACCOUNT.revokeAccessKey("S3RVER");
-  for (const c of options.credentials) AWSAccount.DUMMY_ACCOUNT.createKeyPair(c.accessKeyId, c.secretAccessKey);
+  for (const c of options.credentials)
+    AWSAccount.DUMMY_ACCOUNT.createKeyPair(c.accessKeyId, c.secretAccessKey);
 
   const privateDir = join(options.directory, ".socket");
   mkdirSync(privateDir, { recursive: true, mode: 0o700 });
@@ -103,7 +110,12 @@ async function handle(
   if (!verdict.ok) {
     req.resume();
     const [status, code] = failureResponse(verdict.reason);
-    sendError(res, status, code, "request refused: it must be signed with a valid, unexpired AWS SigV4 signature");
+    sendError(
+      res,
+      status,
+      code,
+      "request refused: it must be signed with a valid, unexpired AWS SigV4 signature",
+    );
     return;
   }
 
@@ -111,7 +123,12 @@ async function handle(
   if (/^[0-9a-f]{64}$/.test(verdict.payloadHash)) {
     const buffered = await readBody(req, MAX_HASHED_BODY);
     if (buffered === undefined) {
-      sendError(res, 413, "EntityTooLarge", `signed payloads over ${MAX_HASHED_BODY} bytes must use UNSIGNED-PAYLOAD`);
+      sendError(
+        res,
+        413,
+        "EntityTooLarge",
+        `signed payloads over ${MAX_HASHED_BODY} bytes must use UNSIGNED-PAYLOAD`,
+      );
       return;
     }
     if (createHash("sha256").update(buffered).digest("hex") !== verdict.payloadHash) {
@@ -123,7 +140,12 @@ async function handle(
   forward(req, res, socketPath, body);
 }
 
-function forward(req: IncomingMessage, res: ServerResponse, socketPath: string, body: Buffer | undefined): void {
+function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  socketPath: string,
+  body: Buffer | undefined,
+): void {
   const upstream = httpRequest(
     { socketPath, method: req.method, path: req.url, headers: req.headers },
     (upstreamRes) => {
@@ -179,5 +201,7 @@ function failureResponse(reason: SigV4Failure): [number, string] {
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
   res
     .writeHead(status, { "content-type": "application/xml" })
-    .end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`);
+    .end(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+    );
 }

@@ -88,7 +88,10 @@ export function verifySigV4(
   return { ok: true, accessKeyId: parsed.accessKeyId, payloadHash: parsed.payloadHash };
 }
 
-function parseAuth(request: IncomingSignedRequest, url: URL): ParsedAuth | { ok: false; reason: SigV4Failure } {
+function parseAuth(
+  request: IncomingSignedRequest,
+  url: URL,
+): ParsedAuth | { ok: false; reason: SigV4Failure } {
   const authorization = request.headers.authorization;
   const queryAlgorithm = url.searchParams.get("X-Amz-Algorithm");
   if (authorization !== undefined && queryAlgorithm !== null) return { ok: false, reason: "malformed" };
@@ -100,7 +103,8 @@ function parseAuth(request: IncomingSignedRequest, url: URL): ParsedAuth | { ok:
     const expires = url.searchParams.get("X-Amz-Expires");
     const signedHeaders = url.searchParams.get("X-Amz-SignedHeaders");
     const signature = url.searchParams.get("X-Amz-Signature");
-    if (!credential || !amzDate || !expires || !signedHeaders || !signature) return { ok: false, reason: "malformed" };
+    if (!credential || !amzDate || !expires || !signedHeaders || !signature)
+      return { ok: false, reason: "malformed" };
     const expiresSeconds = Number(expires);
     if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > MAX_PRESIGN_SECONDS) {
       return { ok: false, reason: "malformed" };
@@ -130,7 +134,14 @@ function parseAuth(request: IncomingSignedRequest, url: URL): ParsedAuth | { ok:
   const signature = fields.get("Signature");
   const amzDate = request.headers["x-amz-date"];
   const payloadHash = request.headers["x-amz-content-sha256"];
-  if (!scope || !signedHeaders || !signature || !amzDate || !payloadHash || !/^[0-9a-f]{64}$/.test(signature)) {
+  if (
+    !scope ||
+    !signedHeaders ||
+    !signature ||
+    !amzDate ||
+    !payloadHash ||
+    !/^[0-9a-f]{64}$/.test(signature)
+  ) {
     return { ok: false, reason: "malformed" };
   }
   const headerList = signedHeaders.split(";");
@@ -192,7 +203,10 @@ function canonicalPath(rawPath: string): string {
 }
 
 function rfc3986(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 function compare(a: string, b: string): number {

@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { type ManagedProcess, httpProbe, spawnManaged, waitUntilReady } from "../process";
+import { httpProbe, type ManagedProcess, spawnManaged, waitUntilReady } from "../process";
 
 const require = createRequire(import.meta.url);
 

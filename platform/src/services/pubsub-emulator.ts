@@ -4,10 +4,10 @@
  * project's topics and subscriptions are created at every start.
  */
 import { existsSync } from "node:fs";
-import { PubSub } from "@google-cloud/pubsub";
 import { Cce4longError } from "@cce4long/protocol";
 import { LOCAL_PUBSUB_PROJECT, SUBSCRIPTIONS, TOPICS } from "@cce4long/protocol/queue/topics";
-import { type ManagedProcess, httpProbe, spawnManaged, waitUntilReady } from "../process";
+import { PubSub } from "@google-cloud/pubsub";
+import { httpProbe, type ManagedProcess, spawnManaged, waitUntilReady } from "../process";
 
 const LAUNCHERS = [
   "/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator",
@@ -35,7 +35,10 @@ export interface RunningPubSub {
   projectId: string;
 }
 
-export async function startPubSubEmulator(options: { port: number; logFile: string }): Promise<RunningPubSub> {
+export async function startPubSubEmulator(options: {
+  port: number;
+  logFile: string;
+}): Promise<RunningPubSub> {
   const proc = spawnManaged({
     name: "pubsub-emulator",
     command: pubsubEmulatorLauncher(),

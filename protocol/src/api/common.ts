@@ -8,7 +8,10 @@ import { z } from "zod";
 export const AddressSchema = z
   .string()
   .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address")
-  .meta({ description: "EVM address, 0x-prefixed hex", examples: ["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"] });
+  .meta({
+    description: "EVM address, 0x-prefixed hex",
+    examples: ["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"],
+  });
 
 /** A 65-byte ECDSA signature (r, s, v) as 0x-prefixed hex, as wallets return from personal_sign. */
 export const SignatureSchema = z
@@ -16,14 +19,20 @@ export const SignatureSchema = z
   .regex(/^0x[0-9a-fA-F]{130}$/, "must be a 0x-prefixed 65-byte hex signature")
   .meta({ description: "ECDSA signature (r || s || v), 0x-prefixed hex" });
 
-/**
- * A dataset id: the on-chain uint256 written in decimal. Decimal (not a JSON number) because ids can
- * exceed 2^53 and JSON numbers lose precision there.
- */
-export const DatasetIdSchema = z
+/** 32 bytes as 0x-prefixed hex, normalized to lower case. */
+export const Bytes32Schema = z
   .string()
-  .regex(/^(0|[1-9][0-9]{0,77})$/, "must be a decimal uint256 without leading zeros")
-  .meta({ description: "On-chain dataset id (uint256) in decimal", examples: ["1"] });
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x-prefixed 32-byte hex")
+  .transform((value) => value.toLowerCase() as `0x${string}`);
+
+/**
+ * A dataset id: the hub's bytes32 `keccak256(abi.encode(provider, salt))`, as 0x-hex in lower case
+ * (what `datasetIdOf` in @cce4long/protocol/chain computes).
+ */
+export const DatasetIdSchema = Bytes32Schema.meta({
+  description: "On-chain dataset id (bytes32), 0x-prefixed hex",
+  examples: [`0x${"ab".repeat(32)}`],
+});
 
 /** An instant as an RFC 3339 / ISO 8601 UTC string. */
 export const TimestampSchema = z.iso.datetime().meta({ description: "RFC 3339 UTC timestamp" });

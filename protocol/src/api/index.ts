@@ -3,5 +3,8 @@
  * Runs anywhere: no Node built-ins, no secrets.
  */
 export * from "./auth";
+export * from "./catalogue";
 export * from "./common";
 export * from "./problem";
+export * from "./rentals";
+export * from "./uploads";

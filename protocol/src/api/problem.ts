@@ -18,7 +18,9 @@ export type ValidationIssue = z.infer<typeof ValidationIssueSchema>;
 
 export const ProblemSchema = z
   .object({
-    type: z.string().meta({ description: "URI naming the problem type (about:blank or a cce4long code URN)" }),
+    type: z
+      .string()
+      .meta({ description: "URI naming the problem type (about:blank or a cce4long code URN)" }),
     title: z.string(),
     status: z.number().int().min(400).max(599),
     detail: z.string().optional().meta({ description: "Human-readable explanation for this occurrence" }),

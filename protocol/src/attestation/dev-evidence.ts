@@ -33,7 +33,8 @@ export const DEV_EVIDENCE_MAX_BYTES = 4096;
 const MAGIC_BYTES = new TextEncoder().encode(DEV_EVIDENCE_MAGIC);
 const HEADER_BYTES = MAGIC_BYTES.length + 2;
 
-const hex = (chars: number) => z.string().regex(new RegExp(`^[0-9a-f]{${chars}}$`), `${chars} lowercase hex chars`);
+const hex = (chars: number) =>
+  z.string().regex(new RegExp(`^[0-9a-f]{${chars}}$`), `${chars} lowercase hex chars`);
 
 const DevEvidenceSchema = z.strictObject({
   warning: z.literal(DEV_EVIDENCE_WARNING),

@@ -34,7 +34,9 @@ describe("buildReportData", () => {
   });
 
   it("differs when only the purpose differs", () => {
-    const values = Object.values(REPORT_DATA_PURPOSE).map((purpose) => hex(buildReportData({ ...base, purpose })));
+    const values = Object.values(REPORT_DATA_PURPOSE).map((purpose) =>
+      hex(buildReportData({ ...base, purpose })),
+    );
     expect(new Set(values).size).toBe(values.length);
   });
 
@@ -81,7 +83,9 @@ describe("buildReportData", () => {
 
   it("error: a nonce shorter than 16 or longer than 256 bytes", () => {
     for (const length of [0, 15, 257]) {
-      expect(() => buildReportData({ ...base, nonce: new Uint8Array(length) })).toThrow(/nonce must be 16 to 256/);
+      expect(() => buildReportData({ ...base, nonce: new Uint8Array(length) })).toThrow(
+        /nonce must be 16 to 256/,
+      );
     }
     expect(buildReportData({ ...base, nonce: new Uint8Array(256) })).toHaveLength(64);
   });

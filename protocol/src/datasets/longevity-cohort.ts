@@ -191,7 +191,8 @@ export const LONGEVITY_COHORT_SCHEMA = {
       name: "epigenetic_clock_age",
       type: "number",
       role: "attribute",
-      description: "DNA-methylation clock age at baseline; minus chronological age it is the age acceleration",
+      description:
+        "DNA-methylation clock age at baseline; minus chronological age it is the age acceleration",
       unit: "years",
       min: 20,
       max: 120,

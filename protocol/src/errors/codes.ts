@@ -50,11 +50,33 @@ export const ERROR_CODES = {
   JOB_NOT_FOUND: { status: 404, title: "Job not found" },
   JOB_INVALID_STATE: { status: 409, title: "Job is not in a state that allows this" },
 
+  // --- edge API: job queue, Privacy Plane forwards, webhooks (functions/) --------------------
+  QUEUE_UNAVAILABLE: { status: 503, title: "Job queue unavailable" },
+  PRIVACY_PLANE_UNAVAILABLE: { status: 503, title: "Privacy Plane unavailable" },
+  RESULT_UNAVAILABLE: { status: 503, title: "Result could not be read from storage" },
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, title: "Webhook signature invalid" },
+  WEBHOOK_REPLAYED: { status: 409, title: "Webhook message already received" },
+
+  // --- compute launcher (Privacy Plane -> Computing Plane VMs, enclave-runtime/src/compute) ---
+  COMPUTE_QUOTA_EXCEEDED: { status: 503, title: "Compute quota exceeded" },
+  COMPUTE_CAPACITY_UNAVAILABLE: { status: 503, title: "No compute capacity available" },
+  COMPUTE_ALREADY_LAUNCHED: { status: 409, title: "A VM for this job already exists" },
+  COMPUTE_REQUEST_REJECTED: { status: 502, title: "Compute provider rejected the request" },
+  COMPUTE_PROVIDER_UNAVAILABLE: { status: 503, title: "Compute provider unavailable" },
+
   // --- output gate ---------------------------------------------------------------------------
   GATE_REJECTED: { status: 403, title: "Output rejected by the gate" },
 
   // --- manifests -----------------------------------------------------------------------------
   MANIFEST_INVALID: { status: 422, title: "Result Manifest failed verification" },
+
+  // --- uploads and ingest (edge API uploads, Privacy Plane ingest, docs/upload-envelope.md) -----
+  UPLOAD_ENVELOPE_INVALID: { status: 422, title: "Upload envelope invalid" },
+  UPLOAD_STATE_INVALID: { status: 409, title: "Upload session is not in a state that allows this" },
+  DATASET_MANIFEST_INVALID: { status: 422, title: "Dataset manifest failed verification" },
+  OBJECT_STORE_FAILED: { status: 502, title: "Object store request failed" },
+  QUEUE_PUBLISH_FAILED: { status: 502, title: "Queue publish failed" },
+  PRIVACY_PLANE_UNREACHABLE: { status: 503, title: "Privacy Plane unreachable" },
 
   // --- local platform (development only) -----------------------------------------------------
   PLATFORM_PORT_IN_USE: { status: 500, title: "Port already in use" },

@@ -36,3 +36,21 @@ export type JobsTopicMessage = z.infer<typeof JobsTopicMessage>;
 
 /** The Pub/Sub ordering/dedup attribute: publishers set it to the job id so duplicates are recognisable. */
 export const JOB_MESSAGE_DEDUP_ATTRIBUTE = "cce4long-job-id";
+
+/**
+ * topic cce4long-ingest: a provider completed an upload session (edge API -> Privacy Plane). The Privacy
+ * Plane reads the session record and the staged envelopes from the object store, re-checks the dataset
+ * on-chain, and ingests; redelivery and duplicates are harmless (ingest is idempotent by upload id).
+ */
+export const IngestRequestedMessage = z.strictObject({
+  type: z.literal("ingest.requested"),
+  version: z.literal(1),
+  uploadId: z.string().regex(/^[0-9a-f]{32}$/, "32 lowercase hex characters"),
+  datasetId: Bytes32,
+  provider: Address,
+  submittedAt: z.iso.datetime(),
+});
+export type IngestRequestedMessage = z.infer<typeof IngestRequestedMessage>;
+
+/** Publishers set this attribute to the upload id so duplicates are recognisable. */
+export const INGEST_MESSAGE_DEDUP_ATTRIBUTE = "cce4long-upload-id";

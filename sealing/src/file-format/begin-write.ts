@@ -3,9 +3,9 @@
  * (docs/encrypted-file-format.md, sections 4, 5, 8). Runs in trusted code only (Privacy Plane, CLI).
  */
 import { createHash, createHmac, randomBytes } from "node:crypto";
+import { chunkCount, encryptChunkInto, encryptChunkParts } from "./chunk";
 import { DEFAULT_CHUNK_SIZE, FILE_ID_LENGTH } from "./constants";
-import { chunkCount, encryptChunkInto } from "./chunk";
-import { encodeHeaderWithoutMac, type HeaderFields, macOffset, parseHeader, type FileHeader } from "./header";
+import { encodeHeaderWithoutMac, type FileHeader, type HeaderFields, macOffset, parseHeader } from "./header";
 import { assertDatasetKey, deriveFileKeys, deriveKeyCheck, wipe } from "./keys";
 
 export interface EncryptOptions {
@@ -25,6 +25,8 @@ export interface FileWriter {
   readonly chunkCount: number;
   /** Encrypts chunk `index` (the caller passes chunks in order, each exactly once) into `out`. */
   encryptChunkInto(index: number, plaintext: Uint8Array, out: Uint8Array, offset: number): number;
+  /** The same, returning ciphertext and tag as two buffers (no copy; for streams). */
+  encryptChunkParts(index: number, plaintext: Uint8Array): [body: Buffer, tag: Buffer];
   /** Wipes the per-file chunk key; the writer is unusable afterwards. */
   close(): void;
 }
@@ -55,7 +57,12 @@ export function beginWriteWithFileId(
   };
   const keyCheck = deriveKeyCheck(options.key, fields.datasetId, fields.keyVersion);
   const bytes = encodeHeaderWithoutMac(fields, keyCheck);
-  const { chunkKey, macKey } = deriveFileKeys(options.key, fields.fileId, fields.datasetId, fields.keyVersion);
+  const { chunkKey, macKey } = deriveFileKeys(
+    options.key,
+    fields.fileId,
+    fields.datasetId,
+    fields.keyVersion,
+  );
   const macAt = macOffset(bytes.length);
   bytes.set(createHmac("sha256", macKey).update(bytes.subarray(0, macAt)).digest(), macAt);
   wipe(macKey);
@@ -70,6 +77,10 @@ export function beginWriteWithFileId(
     encryptChunkInto(index, plaintext, out, offset) {
       if (closed) throw new Error("file writer used after close()");
       return encryptChunkInto(chunkKey, headerHash, index, index === count - 1, plaintext, out, offset);
+    },
+    encryptChunkParts(index, plaintext) {
+      if (closed) throw new Error("file writer used after close()");
+      return encryptChunkParts(chunkKey, headerHash, index, index === count - 1, plaintext);
     },
     close() {
       closed = true;

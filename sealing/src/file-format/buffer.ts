@@ -2,9 +2,10 @@
  * Whole-buffer fast path: encrypt or decrypt a file held in memory in one call, one output allocation.
  * Runs in trusted code only (Privacy Plane, CLI, tests).
  */
-import { TAG_LENGTH } from "./constants";
+
 import { beginRead } from "./begin-read";
 import { beginWrite, type EncryptOptions, type FileWriter } from "./begin-write";
+import { TAG_LENGTH } from "./constants";
 import { integrityFailed } from "./errors";
 import { type FileHeader, parseHeader } from "./header";
 
@@ -51,9 +52,9 @@ export function decryptBuffer(file: Uint8Array, key: Uint8Array): DecryptedFile 
       for (let i = 0; i < session.chunkCount; i++) {
         const start = session.chunkOffset(i);
         const sealed = file.subarray(start, start + session.plainLength(i) + TAG_LENGTH);
+        // The verified chunk is copied into the result; its temporary holds nothing the result does not.
         const plain = session.decryptChunk(i, sealed);
         plaintext.set(plain, at);
-        plain.fill(0);
         at += plain.length;
       }
     } catch (error) {

@@ -34,7 +34,7 @@ export class ByteQueue {
     if (first !== undefined && first.length - this.head >= n) {
       const view = first.subarray(this.head, this.head + n);
       if (consume) this.advance(n);
-      return consume ? view : view.slice();
+      return consume ? view : new Uint8Array(view); // a copy, also when the piece is a Buffer
     }
     const out = new Uint8Array(n);
     let filled = 0;

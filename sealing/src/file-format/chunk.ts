@@ -17,7 +17,11 @@ export function chunkPlainLength(index: number, count: number, plaintextLength: 
 }
 
 /** The exact size of a whole encrypted file: H + L + 16N. */
-export function encryptedFileLength(headerLength: number, plaintextLength: number, chunkSize: number): number {
+export function encryptedFileLength(
+  headerLength: number,
+  plaintextLength: number,
+  chunkSize: number,
+): number {
   return headerLength + plaintextLength + TAG_LENGTH * chunkCount(plaintextLength, chunkSize);
 }
 
@@ -39,6 +43,21 @@ export function chunkAad(headerHash: Uint8Array, index: number, last: boolean): 
   return aad;
 }
 
+/** Encrypts one chunk, returning its ciphertext and tag as separate buffers (no copy). */
+export function encryptChunkParts(
+  chunkKey: Uint8Array,
+  headerHash: Uint8Array,
+  index: number,
+  last: boolean,
+  plaintext: Uint8Array,
+): [body: Buffer, tag: Buffer] {
+  const cipher = createCipheriv("aes-256-gcm", chunkKey, chunkNonce(index), { authTagLength: TAG_LENGTH });
+  cipher.setAAD(chunkAad(headerHash, index, last));
+  const body = cipher.update(plaintext);
+  cipher.final();
+  return [body, cipher.getAuthTag()];
+}
+
 /** Encrypts one chunk into `out` at `offset` (ciphertext then tag); returns the bytes written. */
 export function encryptChunkInto(
   chunkKey: Uint8Array,
@@ -49,12 +68,10 @@ export function encryptChunkInto(
   out: Uint8Array,
   offset: number,
 ): number {
-  const cipher = createCipheriv("aes-256-gcm", chunkKey, chunkNonce(index), { authTagLength: TAG_LENGTH });
-  cipher.setAAD(chunkAad(headerHash, index, last));
-  const body = cipher.update(plaintext);
+  // node:crypto has no update-into-buffer, so the whole-buffer path pays one copy per chunk.
+  const [body, tag] = encryptChunkParts(chunkKey, headerHash, index, last, plaintext);
   out.set(body, offset);
-  cipher.final();
-  out.set(cipher.getAuthTag(), offset + body.length);
+  out.set(tag, offset + body.length);
   return body.length + TAG_LENGTH;
 }
 
@@ -98,10 +115,14 @@ export function decryptChunk(
   sealed: Uint8Array,
 ): Buffer {
   if (sealed.length < TAG_LENGTH) {
-    throw integrityFailed(`chunk ${index} is ${sealed.length} bytes, shorter than its ${TAG_LENGTH}-byte tag`);
+    throw integrityFailed(
+      `chunk ${index} is ${sealed.length} bytes, shorter than its ${TAG_LENGTH}-byte tag`,
+    );
   }
   const bodyLength = sealed.length - TAG_LENGTH;
-  const decipher = createDecipheriv("aes-256-gcm", chunkKey, chunkNonce(index), { authTagLength: TAG_LENGTH });
+  const decipher = createDecipheriv("aes-256-gcm", chunkKey, chunkNonce(index), {
+    authTagLength: TAG_LENGTH,
+  });
   decipher.setAAD(chunkAad(headerHash, index, last));
   decipher.setAuthTag(sealed.subarray(bodyLength));
   const plain = decipher.update(sealed.subarray(0, bodyLength));

@@ -50,12 +50,12 @@ export function headerLength(datasetId: string): number {
 /** Checks the writer-chosen fields with the same rules and messages a reader applies. */
 export function validateHeaderFields(fields: HeaderFields): void {
   if (typeof fields.datasetId !== "string" || !DATASET_ID_PATTERN.test(fields.datasetId)) {
-    throw formatInvalid(
-      `dataset id must be 1 to ${DATASET_ID_MAX_LENGTH} characters of A-Z a-z 0-9 . _ : -`,
-    );
+    throw formatInvalid(`dataset id must be 1 to ${DATASET_ID_MAX_LENGTH} characters of A-Z a-z 0-9 . _ : -`);
   }
   if (!Number.isInteger(fields.keyVersion) || fields.keyVersion < 1 || fields.keyVersion > MAX_KEY_VERSION) {
-    throw formatInvalid(`key version must be an integer from 1 to ${MAX_KEY_VERSION}, got ${fields.keyVersion}`);
+    throw formatInvalid(
+      `key version must be an integer from 1 to ${MAX_KEY_VERSION}, got ${fields.keyVersion}`,
+    );
   }
   if (
     !Number.isInteger(fields.chunkSize) ||
@@ -120,7 +120,8 @@ export function parseHeaderPrefix(bytes: Uint8Array): number {
     throw formatInvalid(`header: expected at least ${HEADER_PREFIX_LENGTH} bytes, got ${bytes.length}`);
   }
   for (let i = 0; i < MAGIC.length; i++) {
-    if (bytes[i] !== MAGIC[i]) throw formatInvalid("not a cce4long encrypted file (magic bytes do not match)");
+    if (bytes[i] !== MAGIC[i])
+      throw formatInvalid("not a cce4long encrypted file (magic bytes do not match)");
   }
   const version = bytes[8]!;
   if (version !== FORMAT_VERSION) throw versionUnsupported(version);
@@ -148,10 +149,13 @@ export function parseHeader(bytes: Uint8Array): ParsedHeader {
   const chunkSize = view.getUint32(at + 4);
   const bigLength = view.getBigUint64(at + 8);
   if (bigLength > BigInt(MAX_PLAINTEXT_LENGTH)) {
-    throw formatInvalid(`plaintext length must be an integer from 0 to ${MAX_PLAINTEXT_LENGTH}, got ${bigLength}`);
+    throw formatInvalid(
+      `plaintext length must be an integer from 0 to ${MAX_PLAINTEXT_LENGTH}, got ${bigLength}`,
+    );
   }
   at += 16;
-  const copy = (from: number, size: number) => bytes.slice(from, from + size);
+  // Plain Uint8Array copies: Buffer#slice would return views into the caller's memory.
+  const copy = (from: number, size: number) => new Uint8Array(bytes.subarray(from, from + size));
   const header: FileHeader = {
     version: FORMAT_VERSION,
     datasetId,
@@ -163,5 +167,5 @@ export function parseHeader(bytes: Uint8Array): ParsedHeader {
     headerMac: copy(at + FILE_ID_LENGTH + KEY_CHECK_LENGTH, HEADER_MAC_LENGTH),
   };
   validateHeaderFields(header);
-  return { header, bytes: bytes.slice(0, length) };
+  return { header, bytes: new Uint8Array(bytes.subarray(0, length)) };
 }

@@ -2,9 +2,10 @@
  * The cce4long encrypted file format, version 1 (docs/encrypted-file-format.md): public API.
  * Trusted code only (Privacy Plane, boot agent's decrypting FUSE, the data owner's CLI).
  */
-export { type EncryptOptions, beginWrite, type FileWriter } from "./begin-write";
+
 export { beginRead, type FileReaderSession } from "./begin-read";
-export { decryptBuffer, type DecryptedFile, encryptBuffer } from "./buffer";
+export { beginWrite, type EncryptOptions, type FileWriter } from "./begin-write";
+export { type DecryptedFile, decryptBuffer, encryptBuffer } from "./buffer";
 export { chunkCount, encryptedFileLength } from "./chunk";
 export {
   DEFAULT_CHUNK_SIZE,
@@ -14,7 +15,7 @@ export {
   MIN_CHUNK_SIZE,
   TAG_LENGTH,
 } from "./constants";
-export { type FileHeader, type ParsedHeader, parseHeader } from "./header";
+export { type FileHeader, headerLength, type ParsedHeader, parseHeader } from "./header";
 export { decryptRange, openSealedFile, type SealedFile } from "./random-access";
 export { bufferReader, type FileRandomAccessReader, openFileReader, type RandomAccessReader } from "./reader";
 export {

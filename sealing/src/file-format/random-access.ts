@@ -34,7 +34,13 @@ export async function openSealedFile(reader: RandomAccessReader, key: Uint8Array
     header: session.header,
     plaintextLength,
     async read(start, end) {
-      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > plaintextLength) {
+      if (
+        !Number.isSafeInteger(start) ||
+        !Number.isSafeInteger(end) ||
+        start < 0 ||
+        start > end ||
+        end > plaintextLength
+      ) {
         throw new Cce4longError(
           "VALIDATION_FAILED",
           `range [${start}, ${end}) is not within the plaintext [0, ${plaintextLength})`,
@@ -48,17 +54,22 @@ export async function openSealedFile(reader: RandomAccessReader, key: Uint8Array
       const length = session.chunkOffset(last) + session.plainLength(last) + TAG_LENGTH - from;
       const sealed = await reader.read(from, length);
       if (sealed.length !== length) {
-        throw integrityFailed(`chunks ${first}..${last}: read ${sealed.length} of ${length} bytes (file shrank?)`);
+        throw integrityFailed(
+          `chunks ${first}..${last}: read ${sealed.length} of ${length} bytes (file shrank?)`,
+        );
       }
       try {
         for (let i = first; i <= last; i++) {
           const at = session.chunkOffset(i) - from;
-          const plain = session.decryptChunk(i, sealed.subarray(at, at + session.plainLength(i) + TAG_LENGTH));
+          const plain = session.decryptChunk(
+            i,
+            sealed.subarray(at, at + session.plainLength(i) + TAG_LENGTH),
+          );
           const chunkStart = i * chunkSize;
           const lo = Math.max(start, chunkStart) - chunkStart;
           const hi = Math.min(end, chunkStart + plain.length) - chunkStart;
           out.set(plain.subarray(lo, hi), chunkStart + lo - start);
-          plain.fill(0);
+          plain.fill(0); // it may hold bytes outside the requested range: do not leave them to the GC
         }
       } catch (error) {
         out.fill(0);

@@ -27,20 +27,17 @@ export async function* encryptStream(
   let filled = 0;
   let index = 0;
   let seen = 0;
-  const seal = (plain: Uint8Array): Buffer => {
-    const out = Buffer.allocUnsafe(plain.length + TAG_LENGTH);
-    writer.encryptChunkInto(index++, plain, out, 0);
-    return out;
-  };
+  const seal = (plain: Uint8Array) => writer.encryptChunkParts(index++, plain);
   try {
     yield writer.headerBytes;
     for await (const piece of source) {
       seen += piece.length;
-      if (seen > declared) throw formatInvalid(`plaintext stream is longer than the declared ${declared} bytes`);
+      if (seen > declared)
+        throw formatInvalid(`plaintext stream is longer than the declared ${declared} bytes`);
       let at = 0;
       while (at < piece.length) {
         if (filled === 0 && piece.length - at >= size) {
-          yield seal(piece.subarray(at, at + size)); // aligned input: no copy into `pending`
+          yield* seal(piece.subarray(at, at + size)); // aligned input: no copy into `pending`
           at += size;
           continue;
         }
@@ -49,7 +46,7 @@ export async function* encryptStream(
         filled += count;
         at += count;
         if (filled === size) {
-          yield seal(pending);
+          yield* seal(pending);
           filled = 0;
         }
       }
@@ -57,8 +54,9 @@ export async function* encryptStream(
     if (seen !== declared) {
       throw formatInvalid(`plaintext stream ended after ${seen} bytes; ${declared} were declared`);
     }
-    if (filled > 0 || index === 0) yield seal(pending.subarray(0, filled));
-    if (index !== writer.chunkCount) throw new Error(`encryptStream wrote ${index} of ${writer.chunkCount} chunks`);
+    if (filled > 0 || index === 0) yield* seal(pending.subarray(0, filled));
+    if (index !== writer.chunkCount)
+      throw new Error(`encryptStream wrote ${index} of ${writer.chunkCount} chunks`);
   } finally {
     pending.fill(0);
     writer.close();
@@ -99,7 +97,9 @@ export async function* decryptStream(
         index++;
       }
       if (index === session.chunkCount && queue.length > 0) {
-        throw integrityFailed(`data follows the last chunk (file longer than its header's ${session.encryptedLength} bytes)`);
+        throw integrityFailed(
+          `data follows the last chunk (file longer than its header's ${session.encryptedLength} bytes)`,
+        );
       }
     }
     if (session === undefined) throw parseFailure(queue);

@@ -24,7 +24,11 @@ export function lengthPrefixed(...fields: ReadonlyArray<Uint8Array | string>): U
 }
 
 /** HKDF-SHA256(IKM = root material, salt = empty, info = len(label) || label || len(c) || c ...), 32 bytes. */
-export function expandKey(ikm: Uint8Array, label: string, ...context: ReadonlyArray<Uint8Array | string>): Uint8Array {
+export function expandKey(
+  ikm: Uint8Array,
+  label: string,
+  ...context: ReadonlyArray<Uint8Array | string>
+): Uint8Array {
   if (ikm.length !== 32) {
     throw new Cce4longError("KEY_PROVIDER_FAILED", "Key provider returned key material of the wrong length", {
       detail: { length: ikm.length },
@@ -74,7 +78,11 @@ export function x25519PublicKeyObject(publicKey: Uint8Array): KeyObject {
       detail: { length: publicKey?.length },
     });
   }
-  return createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, publicKey]), format: "der", type: "spki" });
+  return createPublicKey({
+    key: Buffer.concat([X25519_SPKI_PREFIX, publicKey]),
+    format: "der",
+    type: "spki",
+  });
 }
 
 /** The raw 32 bytes of an X25519 public KeyObject. */

@@ -6,16 +6,15 @@
 import { Cce4longError } from "@cce4long/protocol";
 import { DstackClient } from "@phala/dstack-sdk";
 import { expandKey, keyFingerprint, x25519PublicKey } from "./derive";
-import { DATASET_KEY_HKDF_LABEL, GATE_OUTPUT_KEY_HKDF_LABEL, INGEST_KEY_HKDF_LABEL, KEY_PURPOSE } from "./labels";
+import {
+  DATASET_KEY_HKDF_LABEL,
+  GATE_OUTPUT_KEY_HKDF_LABEL,
+  INGEST_KEY_HKDF_LABEL,
+  KEY_PURPOSE,
+} from "./labels";
 import { datasetKeyPath, gateOutputKeyPath, ingestKeyPath, signingKeyPath } from "./paths";
 import { ethereumKeyFromScalar } from "./secp256k1";
-import type {
-  DatasetKey,
-  EthereumSigningKey,
-  KeyProvider,
-  SigningKeyUse,
-  X25519KeyPair,
-} from "./types";
+import type { DatasetKey, EthereumSigningKey, KeyProvider, SigningKeyUse, X25519KeyPair } from "./types";
 import { wipe } from "./wipe";
 
 export interface DstackKeyProviderOptions {
@@ -75,7 +74,12 @@ export class DstackKeyProvider implements KeyProvider {
   }
 
   gateOutputKeyPair(version = 1): Promise<X25519KeyPair> {
-    return this.#x25519(gateOutputKeyPath(version), KEY_PURPOSE.GATE_OUTPUT, GATE_OUTPUT_KEY_HKDF_LABEL, version);
+    return this.#x25519(
+      gateOutputKeyPath(version),
+      KEY_PURPOSE.GATE_OUTPUT,
+      GATE_OUTPUT_KEY_HKDF_LABEL,
+      version,
+    );
   }
 
   async #x25519(path: string, purpose: string, label: string, version: number): Promise<X25519KeyPair> {
@@ -95,14 +99,21 @@ export class DstackKeyProvider implements KeyProvider {
       response = await this.#client.getKey(path, purpose, "secp256k1");
     } catch (cause) {
       // The SDK's errors carry transport detail (socket path, parse failure), never key bytes.
-      throw new Cce4longError("KEY_PROVIDER_FAILED", "dstack GetKey failed", { cause, detail: { path, purpose } });
+      throw new Cce4longError("KEY_PROVIDER_FAILED", "dstack GetKey failed", {
+        cause,
+        detail: { path, purpose },
+      });
     }
     if (!(response.key instanceof Uint8Array) || response.key.length !== 32) {
       const length = response.key?.length;
       wipe(response.key);
-      throw new Cce4longError("KEY_PROVIDER_FAILED", "dstack GetKey returned key material of the wrong length", {
-        detail: { path, length },
-      });
+      throw new Cce4longError(
+        "KEY_PROVIDER_FAILED",
+        "dstack GetKey returned key material of the wrong length",
+        {
+          detail: { path, length },
+        },
+      );
     }
     return { key: response.key, signatureChain: [...response.signature_chain] };
   }

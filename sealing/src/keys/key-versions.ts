@@ -46,7 +46,10 @@ export function rotatedKeyState(state: DatasetKeyState, fingerprint: string, now
   return {
     ...state,
     currentVersion: next,
-    versions: [...state.versions, { version: next, status: "active", fingerprint, createdAt: now.toISOString() }],
+    versions: [
+      ...state.versions,
+      { version: next, status: "active", fingerprint, createdAt: now.toISOString() },
+    ],
     revision: state.revision + 1,
   };
 }

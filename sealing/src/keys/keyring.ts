@@ -41,7 +41,11 @@ export class DatasetKeyring {
   async createDataset(datasetId: string): Promise<DatasetKey> {
     assertDatasetId(datasetId);
     const key = await this.#provider.datasetKey(datasetId, 1);
-    const stored = await this.#store.compareAndSet(datasetId, 0, initialKeyState(datasetId, key.fingerprint, this.#now()));
+    const stored = await this.#store.compareAndSet(
+      datasetId,
+      0,
+      initialKeyState(datasetId, key.fingerprint, this.#now()),
+    );
     if (!stored) {
       key.wipe();
       throw new Cce4longError("CONFLICT", "This dataset already has keys", { detail: { datasetId } });
@@ -68,7 +72,13 @@ export class DatasetKeyring {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const state = await this.state(datasetId);
       const key = await this.#provider.datasetKey(datasetId, nextVersionForRotation(state));
-      if (await this.#store.compareAndSet(datasetId, state.revision, rotatedKeyState(state, key.fingerprint, this.#now()))) {
+      if (
+        await this.#store.compareAndSet(
+          datasetId,
+          state.revision,
+          rotatedKeyState(state, key.fingerprint, this.#now()),
+        )
+      ) {
         return key;
       }
       key.wipe();
@@ -105,9 +115,18 @@ export class DatasetKeyring {
       key.wipe();
       // Same path, different key: the TEE root changed (another app id, another KMS). Fail loudly
       // rather than write data no one could read, or report integrity errors on every read.
-      throw new Cce4longError("KEY_ROOT_CHANGED", "The derived dataset key does not match the one recorded for it", {
-        detail: { datasetId: state.datasetId, version, expected: record.fingerprint, derived: key.fingerprint },
-      });
+      throw new Cce4longError(
+        "KEY_ROOT_CHANGED",
+        "The derived dataset key does not match the one recorded for it",
+        {
+          detail: {
+            datasetId: state.datasetId,
+            version,
+            expected: record.fingerprint,
+            derived: key.fingerprint,
+          },
+        },
+      );
     }
     return key;
   }

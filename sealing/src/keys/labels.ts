@@ -74,6 +74,10 @@ export const HPKE_INFO = {
 export const ECDHE_WRAP_HKDF_LABEL = "cce4long/ecdhe-wrap/v1/wrapping-key";
 export const ECDHE_WRAP_AAD_LABEL = "cce4long/ecdhe-wrap/v1/aad";
 
+// Output Gate (enclave-runtime/src/gate/fingerprints/): the AES-256 key of the keyed row fingerprints,
+// expanded from the per-dataset-version key that ingest passes in.
+export const GATE_FINGERPRINT_TAG_KEY_LABEL = "cce4long/gate/v1/fingerprint-tag-key";
+
 // dstack's own constants, which the development guest agent reproduces (upstream: ra-tls kdf.rs,
 // kms crypto.rs, guest-agent rpc_service.rs). Not ours to change: they are dstack's protocol.
 export const DSTACK_HKDF_SALT = "RATLS";

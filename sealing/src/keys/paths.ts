@@ -34,9 +34,13 @@ export function assertDatasetId(datasetId: string): void {
 
 export function assertKeyVersion(version: number): void {
   if (!Number.isSafeInteger(version) || version < 1 || version > MAX_KEY_VERSION) {
-    throw new Cce4longError("VALIDATION_FAILED", `Key version must be an integer from 1 to ${MAX_KEY_VERSION}`, {
-      detail: { version },
-    });
+    throw new Cce4longError(
+      "VALIDATION_FAILED",
+      `Key version must be an integer from 1 to ${MAX_KEY_VERSION}`,
+      {
+        detail: { version },
+      },
+    );
   }
 }
 

@@ -11,7 +11,10 @@ export function wipe(...buffers: ReadonlyArray<Uint8Array | undefined>): void {
 }
 
 /** Runs `use` with `secret` and wipes `secret` afterwards, whether `use` succeeds or throws. */
-export async function withWiped<T>(secret: Uint8Array, use: (secret: Uint8Array) => Promise<T> | T): Promise<T> {
+export async function withWiped<T>(
+  secret: Uint8Array,
+  use: (secret: Uint8Array) => Promise<T> | T,
+): Promise<T> {
   try {
     return await use(secret);
   } finally {

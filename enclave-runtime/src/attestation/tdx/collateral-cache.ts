@@ -109,6 +109,10 @@ export async function readCollateralFile(path: string): Promise<unknown> {
   try {
     return JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    throw attestationRejected(ATTESTATION_FAILURE.COLLATERAL_INVALID, { file: path, problem: messageOf(error) }, error);
+    throw attestationRejected(
+      ATTESTATION_FAILURE.COLLATERAL_INVALID,
+      { file: path, problem: messageOf(error) },
+      error,
+    );
   }
 }

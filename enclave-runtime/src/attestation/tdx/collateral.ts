@@ -67,7 +67,10 @@ export function parseCollateral(value: unknown): { collateral: Collateral; facts
     const validFrom = new Date(Math.max(Date.parse(tcbInfo.issueDate), Date.parse(qeIdentity.issueDate)));
     const validUntil = new Date(Math.min(Date.parse(tcbInfo.nextUpdate), Date.parse(qeIdentity.nextUpdate)));
     const ca = pckCaOfChain(collateral.pck_crl_issuer_chain, "subject");
-    return { collateral, facts: { platform: { fmspc: tcbInfo.fmspc.toUpperCase(), ca }, validFrom, validUntil } };
+    return {
+      collateral,
+      facts: { platform: { fmspc: tcbInfo.fmspc.toUpperCase(), ca }, validFrom, validUntil },
+    };
   } catch (error) {
     if (isCce4longError(error)) throw error;
     throw attestationRejected(

@@ -6,7 +6,10 @@
 import { ATTESTATION_FAILURE, type AttestationFailure } from "../attestation-error";
 
 const RULES: readonly [RegExp, AttestationFailure][] = [
-  [/^Failed to decode quote|^Unsupported DCAP quote version|^Not enough data/, ATTESTATION_FAILURE.QUOTE_MALFORMED],
+  [
+    /^Failed to decode quote|^Unsupported DCAP quote version|^Not enough data/,
+    ATTESTATION_FAILURE.QUOTE_MALFORMED,
+  ],
   [
     /^Unsupported DCAP (TEE type|attestation key type|PCK cert format)|^(SGX|TDX) TEE quote must have/,
     ATTESTATION_FAILURE.QUOTE_UNSUPPORTED,
@@ -19,7 +22,10 @@ const RULES: readonly [RegExp, AttestationFailure][] = [
   ],
   [/^TCB status is invalid: Revoked/, ATTESTATION_FAILURE.TCB_REVOKED],
   [/^No matching TCB level found|^Fmspc mismatch|^TCB status is invalid/, ATTESTATION_FAILURE.TCB_UNMATCHED],
-  [/^QE (MRSIGNER|ISVPRODID|MISCSELECT|ATTRIBUTES) mismatch|^QE ISVSVN/, ATTESTATION_FAILURE.QE_IDENTITY_MISMATCH],
+  [
+    /^QE (MRSIGNER|ISVPRODID|MISCSELECT|ATTRIBUTES) mismatch|^QE ISVSVN/,
+    ATTESTATION_FAILURE.QE_IDENTITY_MISMATCH,
+  ],
   [
     /^Debug mode is enabled|^Reserved bits in TD attributes|^SEPT_VE_DISABLE|^Invalid mr service td/,
     ATTESTATION_FAILURE.TD_ATTRIBUTES_REFUSED,

@@ -3,7 +3,8 @@
  * and which platform (FMSPC, PCK CA) it claims, to pick the collateral. Nothing here is trusted yet:
  * dcap-qvl's verification afterwards checks every byte read here against Intel's signatures.
  */
-import { Quote, utils } from "@phala/dcap-qvl";
+import { isDevEvidence } from "@cce4long/protocol/attestation/dev-evidence";
+import { constants, Quote, utils } from "@phala/dcap-qvl";
 import { ATTESTATION_FAILURE, attestationRejected } from "../attestation-error";
 import { type PlatformId, pckCaOfChain } from "./collateral";
 
@@ -18,6 +19,11 @@ export function parseTdxQuote(evidence: Uint8Array): Quote {
   if (!(evidence instanceof Uint8Array) || evidence.length === 0 || evidence.length > MAX_QUOTE_BYTES) {
     throw attestationRejected(ATTESTATION_FAILURE.QUOTE_MALFORMED, { length: evidence?.length });
   }
+  if (isDevEvidence(evidence)) {
+    throw attestationRejected(ATTESTATION_FAILURE.QUOTE_UNSUPPORTED, {
+      problem: "insecure development evidence offered to the TDX verifier",
+    });
+  }
   let quote: Quote;
   try {
     quote = Quote.parse(evidence);
@@ -27,6 +33,15 @@ export function parseTdxQuote(evidence: Uint8Array): Quote {
       { length: evidence.length, problem: messageOf(error) },
       error,
     );
+  }
+  // dcap-qvl ignores bytes after the declared structure. Real quotes can carry zero padding there
+  // (the vector does: 70 bytes); anything else would make one quote have many encodings.
+  const end = structureLength(evidence, quote);
+  if (evidence.subarray(end).some((byte) => byte !== 0)) {
+    throw attestationRejected(ATTESTATION_FAILURE.QUOTE_MALFORMED, {
+      problem: "non-zero bytes after the quote",
+      end,
+    });
   }
   const { version, teeType } = quote.header;
   if (teeType !== TEE_TYPE_TDX || (version !== 4 && version !== 5) || quote.report.type === "sgx") {
@@ -50,7 +65,9 @@ export function platformOfQuote(quote: Quote): PlatformId {
     const chain = Buffer.from(quote.rawCertChain());
     const [leaf] = utils.extractCerts(chain);
     if (!leaf) throw new Error("empty PCK certificate chain");
-    const fmspc = Buffer.from(utils.getFmspc(utils.getIntelExtension(leaf))).toString("hex").toUpperCase();
+    const fmspc = Buffer.from(utils.getFmspc(utils.getIntelExtension(leaf)))
+      .toString("hex")
+      .toUpperCase();
     return { fmspc, ca: pckCaOfChain(chain.toString("utf8"), "issuer") };
   } catch (error) {
     throw attestationRejected(
@@ -59,6 +76,20 @@ export function platformOfQuote(quote: Quote): PlatformId {
       error,
     );
   }
+}
+
+/** Header, the v5 body descriptor, the report, then a u32 length and the auth data it announces. */
+function structureLength(evidence: Uint8Array, quote: Quote): number {
+  const reportLength =
+    quote.report.type === "td15"
+      ? constants.TD_REPORT15_BYTE_LEN
+      : quote.report.type === "td10"
+        ? constants.TD_REPORT10_BYTE_LEN
+        : constants.ENCLAVE_REPORT_BYTE_LEN;
+  const offset =
+    constants.HEADER_BYTE_LEN + (quote.header.version === 5 ? constants.BODY_BYTE_SIZE : 0) + reportLength;
+  const view = new DataView(evidence.buffer, evidence.byteOffset, evidence.byteLength);
+  return offset + 4 + view.getUint32(offset, true);
 }
 
 export function messageOf(error: unknown): string {

@@ -2,9 +2,15 @@
  * The production QuoteVerifier (runs inside the TEE and in the CLI): Intel TDX DCAP quotes checked
  * by @phala/dcap-qvl against cached collateral at an explicit "now", then the TCB policy.
  */
-import { measurementId } from "@cce4long/protocol/attestation/measurement-id";
-import { constants, QuoteVerifier as DcapVerifier, type TDReport10, type VerifiedReport as DcapReport } from "@phala/dcap-qvl";
+
 import { Cce4longError } from "@cce4long/protocol";
+import { measurementId } from "@cce4long/protocol/attestation/measurement-id";
+import {
+  constants,
+  type VerifiedReport as DcapReport,
+  QuoteVerifier as DcapVerifier,
+  type TDReport10,
+} from "@phala/dcap-qvl";
 import { ATTESTATION_FAILURE, attestationRejected } from "../attestation-error";
 import type { QuoteVerifier, VerifiedReport, VerifyOptions } from "../quote-verifier";
 import { DEFAULT_TCB_POLICY, ensureTcbStatusAccepted, type TcbPolicy } from "../tcb-policy";
@@ -24,7 +30,6 @@ export function createTdxQuoteVerifier(options: TdxQuoteVerifierOptions): QuoteV
   const dcap = new DcapVerifier(Buffer.from(options.rootCaDer ?? constants.TRUSTED_ROOT_CA_DER));
 
   return {
-    teeType: "tdx",
     async verify(evidence: Uint8Array, { now }: VerifyOptions): Promise<VerifiedReport> {
       ensureValidNow(now);
       const quote = parseTdxQuote(evidence);
@@ -36,7 +41,11 @@ export function createTdxQuoteVerifier(options: TdxQuoteVerifierOptions): QuoteV
         result = dcap.verify(evidence, collateral, now.getTime() / 1000);
       } catch (error) {
         const problem = messageOf(error);
-        throw attestationRejected(classifyDcapError(problem), { problem, platform, at: now.toISOString() }, error);
+        throw attestationRejected(
+          classifyDcapError(problem),
+          { problem, platform, at: now.toISOString() },
+          error,
+        );
       }
 
       const status = result.status;
@@ -77,7 +86,8 @@ export function ensureValidNow(now: Date): void {
 
 function tdReportOf(result: DcapReport): TDReport10 {
   const td = result.report.asTd10(); // a TD 1.5 report's base is its TD 1.0 part
-  if (!td) throw attestationRejected(ATTESTATION_FAILURE.QUOTE_UNSUPPORTED, { reportType: result.report.type });
+  if (!td)
+    throw attestationRejected(ATTESTATION_FAILURE.QUOTE_UNSUPPORTED, { reportType: result.report.type });
   return td;
 }
 

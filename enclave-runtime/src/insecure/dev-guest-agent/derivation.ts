@@ -10,8 +10,12 @@
  * Signatures are 65 bytes r || s || recovery id. The purpose does not enter the key, only the chain.
  */
 import { hkdfSync } from "node:crypto";
-import { DSTACK_APP_KEY_CONTEXT, DSTACK_HKDF_SALT, DSTACK_KMS_ISSUED_PREFIX } from "@cce4long/sealing/keys/labels";
 import { Cce4longError } from "@cce4long/protocol";
+import {
+  DSTACK_APP_KEY_CONTEXT,
+  DSTACK_HKDF_SALT,
+  DSTACK_KMS_ISSUED_PREFIX,
+} from "@cce4long/sealing/keys/labels";
 import { ed25519 } from "@noble/curves/ed25519";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { keccak_256 } from "@noble/hashes/sha3";

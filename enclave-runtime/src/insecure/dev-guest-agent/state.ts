@@ -56,9 +56,13 @@ export function loadOrCreateState(stateDir: string): DevAgentState {
   const rootKey = new Uint8Array(Buffer.from(parsed.root_k256_key, "hex"));
   if (!secp256k1.utils.isValidPrivateKey(rootKey)) {
     rootKey.fill(0);
-    throw new Cce4longError("CONFIG_INVALID", "Development guest agent root key is not a valid secp256k1 key", {
-      detail: { file },
-    });
+    throw new Cce4longError(
+      "CONFIG_INVALID",
+      "Development guest agent root key is not a valid secp256k1 key",
+      {
+        detail: { file },
+      },
+    );
   }
   return { rootKey, appId: new Uint8Array(Buffer.from(parsed.app_id, "hex")) };
 }
