@@ -4,6 +4,7 @@
  */
 import { isCce4longError } from "@cce4long/protocol";
 import { Command, CommanderError } from "commander";
+import { addContextOptions } from "./commands/context-options";
 import { COMMAND_GROUPS } from "./commands/index";
 import { EXIT, exitCodeFor } from "./exit-codes";
 import { createOutput } from "./output";
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .option("--json", "print machine-readable JSON on stdout", false)
     .exitOverride()
     .showHelpAfterError();
+  addContextOptions(program);
   const output = () => createOutput({ json: Boolean(program.opts().json) });
   for (const register of COMMAND_GROUPS) register(program, output);
   return program;

@@ -6,8 +6,9 @@ import type { Command } from "commander";
 import type { Output } from "../output";
 import { attestCommands } from "./attest";
 import { cohortCommands } from "./cohort";
+import { datasetCommands } from "./dataset";
 import { fileCommands } from "./file";
 
 export type CommandGroup = (program: Command, output: () => Output) => void;
 
-export const COMMAND_GROUPS: CommandGroup[] = [attestCommands, cohortCommands, fileCommands];
+export const COMMAND_GROUPS: CommandGroup[] = [attestCommands, cohortCommands, datasetCommands, fileCommands];
