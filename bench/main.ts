@@ -7,7 +7,7 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { evaluate, renderTable, type Row } from "./report";
+import { evaluate, type Row, renderTable } from "./report";
 import type { Benchmark } from "./types";
 
 const BENCH_DIR = join(import.meta.dirname, "benches");
@@ -31,7 +31,9 @@ async function main(): Promise<number> {
   const all = await loadBenchmarks();
   const unknown = names.filter((n) => !all.some((b) => b.name === n));
   if (unknown.length > 0) {
-    console.error(`unknown benchmark(s): ${unknown.join(", ")}; available: ${all.map((b) => b.name).join(", ")}`);
+    console.error(
+      `unknown benchmark(s): ${unknown.join(", ")}; available: ${all.map((b) => b.name).join(", ")}`,
+    );
     return 2;
   }
   const selected = names.length > 0 ? all.filter((b) => names.includes(b.name)) : all;
@@ -43,7 +45,9 @@ async function main(): Promise<number> {
       for (const m of await bench.run()) rows.push(evaluate(bench.name, m));
     } catch (error) {
       crashed++;
-      process.stderr.write(`  ${bench.name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(
+        `  ${bench.name} failed: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     }
   }
   if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

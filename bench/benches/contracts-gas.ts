@@ -11,7 +11,7 @@ import { deployContracts } from "@cce4long/contracts/deploy";
 import { ANVIL_ACCOUNT0_KEY, type LocalRole, localAccount } from "@cce4long/contracts/local-accounts";
 import { freePort } from "@cce4long/platform/ports";
 import { startAnvil } from "@cce4long/platform/services/anvil";
-import { cce4longHubAbi, datasetIdOf, jobIdOf, OutputDecision } from "@cce4long/protocol";
+import { cce4longHubAbi, datasetIdOf, jobIdOf, OutputDecision } from "@cce4long/protocol/chain/index";
 import { type Address, createPublicClient, createWalletClient, type Hex, http, keccak256, toHex } from "viem";
 import { anvil as anvilChain } from "viem/chains";
 import type { Benchmark, Goal, Measurement } from "../types";

@@ -4,11 +4,11 @@
  * all in this run. Reads happen in a child process (dd): the mounts are served by this process.
  */
 import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { encryptBuffer } from "@cce4long/sealing";
 import { mountDecrypting } from "../../cvm-image/src/fuse/decrypting-fs";
 import { mountPassthrough } from "../../cvm-image/src/fuse/passthrough-fs";

@@ -143,8 +143,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       deploymentFile: layout.deploymentFile,
       guestAgentSocket: layout.guestAgentSocket,
     });
-    timings["contracts"] = Math.round(performance.now() - t0);
-    progress(`  ready: contracts at ${chain.hub} (${timings["contracts"]} ms)`);
+    timings.contracts = Math.round(performance.now() - t0);
+    progress(`  ready: contracts at ${chain.hub} (${timings.contracts} ms)`);
 
     const privacyPlaneUrl = `http://127.0.0.1:${options.ports.privacyPlane}`;
     const privacyPlane = startNodeService({

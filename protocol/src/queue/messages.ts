@@ -31,7 +31,10 @@ export const JobCancelRequestedMessage = z.strictObject({
 });
 export type JobCancelRequestedMessage = z.infer<typeof JobCancelRequestedMessage>;
 
-export const JobsTopicMessage = z.discriminatedUnion("type", [JobSubmittedMessage, JobCancelRequestedMessage]);
+export const JobsTopicMessage = z.discriminatedUnion("type", [
+  JobSubmittedMessage,
+  JobCancelRequestedMessage,
+]);
 export type JobsTopicMessage = z.infer<typeof JobsTopicMessage>;
 
 /** The Pub/Sub ordering/dedup attribute: publishers set it to the job id so duplicates are recognisable. */
