@@ -154,6 +154,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         ...process.env,
         CCE4LONG_DEPLOYMENT: "development",
         PRIVACY_PLANE_PORT: String(options.ports.privacyPlane),
+        // Review state and used reviewer nonces; in production this is dstack's encrypted disk.
+        PRIVACY_PLANE_STATE_DIR: join(options.root, "privacy-plane"),
+        // Where the local compute launcher runs boot agents (one folder per job).
+        LOCAL_COMPUTE_DIR: join(options.root, "compute"),
         DSTACK_ENDPOINT: layout.guestAgentSocket,
         RPC_URL: anvil.rpcUrl,
         CONTRACTS_DEPLOYMENT_FILE: layout.deploymentFile,
