@@ -15,6 +15,7 @@ export default defineConfig({
           include: [
             "{protocol,sealing,enclave-runtime,cvm-image,contracts,cli,platform}/{src,test}/**/*.test.ts",
             "bench/**/*.test.ts",
+            "build/**/*.test.ts",
             "examples/**/*.test.ts",
             "cvm-image/packer/**/*.test.ts",
           ],

@@ -40,6 +40,10 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
     case "SEAL_INTEGRITY":
     case "ATTESTATION_INVALID":
     case "MANIFEST_INVALID":
+    case "ALGORITHM_RECORD_INVALID":
+    case "TRANSPARENCY_PROOF_INVALID":
+    case "TRANSPARENCY_LOG_INVALID":
+    case "AUDIT_CHECK_FAILED":
       return EXIT.VERIFICATION_FAILED;
     case "AUTH_REQUIRED":
     case "AUTH_INVALID":

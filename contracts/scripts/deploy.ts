@@ -8,13 +8,13 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
-  Cce4longError,
   cce4longHubAbi,
   cce4longHubBytecode,
   cce4longHubRuntimeCodeHash,
   type Deployment,
   parseDeployment,
-} from "@cce4long/protocol";
+} from "@cce4long/protocol/chain/index";
+import { Cce4longError } from "@cce4long/protocol/errors/index";
 import {
   type Address,
   createPublicClient,

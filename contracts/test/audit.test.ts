@@ -7,7 +7,7 @@ import {
   fetchDatasetAuditTrail,
   JobFailureReason,
   OutputDecision,
-} from "@cce4long/protocol";
+} from "@cce4long/protocol/chain/index";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { b32, type HubFixture, startHubFixture } from "./helpers/hub-fixture";
 import { MEASUREMENT, rentedDataset, requestJob } from "./helpers/scenario";

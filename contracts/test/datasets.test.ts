@@ -2,7 +2,7 @@
  * Dataset registry on a real anvil (tests only): registration, updates, reviewers, retirement and
  * version commits, with their events and reverts.
  */
-import { datasetIdOf } from "@cce4long/protocol";
+import { datasetIdOf } from "@cce4long/protocol/chain/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { b32, type HubFixture, only, startHubFixture, TERMS } from "./helpers/hub-fixture";
 import { registerDataset } from "./helpers/scenario";

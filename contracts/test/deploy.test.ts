@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "@cce4long/platform/ports";
 import { type RunningAnvil, startAnvil } from "@cce4long/platform/services/anvil";
-import { cce4longHubRuntimeCodeHash, parseDeployment } from "@cce4long/protocol";
+import { cce4longHubRuntimeCodeHash, parseDeployment } from "@cce4long/protocol/chain/index";
 import { createPublicClient, http, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployContracts } from "../scripts/deploy";

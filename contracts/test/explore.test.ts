@@ -2,7 +2,7 @@
  * Explore Mode session records on a real anvil (tests only): rental or free-preview access, retirement,
  * and the open/close state machine.
  */
-import { ExploreCloseReason, ExploreSessionStatus } from "@cce4long/protocol";
+import { ExploreCloseReason, ExploreSessionStatus } from "@cce4long/protocol/chain/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { b32, type HubFixture, only, startHubFixture, TERMS } from "./helpers/hub-fixture";
 import { registerDataset } from "./helpers/scenario";

@@ -2,7 +2,7 @@
  * Privacy Mode job lifecycle on a real anvil (tests only): every record's success path and event, the
  * on-chain policy checks, and each illegal transition.
  */
-import { JobFailureReason, JobStatus, OutputDecision } from "@cce4long/protocol";
+import { JobFailureReason, JobStatus, OutputDecision } from "@cce4long/protocol/chain/index";
 import type { Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { b32, type HubFixture, only, startHubFixture } from "./helpers/hub-fixture";

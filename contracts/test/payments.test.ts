@@ -4,7 +4,7 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cce4longHubAbi, datasetIdOf } from "@cce4long/protocol";
+import { cce4longHubAbi, datasetIdOf } from "@cce4long/protocol/chain/index";
 import { type Address, encodeErrorResult, getAddress, type Hex } from "viem";
 import { anvil as anvilChain } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -2,7 +2,7 @@
  * Property test of rentals on a real anvil (tests only): random sequences of rent, extend and time
  * passing, checked step by step against a model of the expiry and of the provider's earnings.
  */
-import { cce4longHubAbi } from "@cce4long/protocol";
+import { cce4longHubAbi } from "@cce4long/protocol/chain/index";
 import fc from "fast-check";
 import type { Hex } from "viem";
 import { afterAll, beforeAll, expect, it } from "vitest";

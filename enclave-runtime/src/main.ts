@@ -3,11 +3,19 @@
  * development guest agent). main() -> run(): parse config, reach the guest API, serve HTTP, and
  * stop cleanly on SIGTERM/SIGINT.
  */
+
+import { DstackKeyProvider } from "@cce4long/sealing/keys/dstack-key-provider";
+import { InMemoryKeyVersionStore } from "@cce4long/sealing/keys/key-version-store";
+import { DatasetKeyring } from "@cce4long/sealing/keys/keyring";
 import { serve } from "@hono/node-server";
 import { DstackClient } from "@phala/dstack-sdk";
 import { parseConfig } from "./config";
+import { startExplore } from "./explore/start-explore";
 import { createPrivacyPlaneApp } from "./http/app";
+import { startIngest } from "./ingest/ingest-service";
+import { startPrivacyMode } from "./jobs/privacy-mode-service";
 import { log } from "./log";
+import { startReviews } from "./review/start-reviews";
 
 async function run(): Promise<void> {
   const config = parseConfig(process.env);
@@ -15,19 +23,34 @@ async function run(): Promise<void> {
   if (!(await dstack.isReachable())) {
     throw new Error(`the dstack guest API at ${config.DSTACK_ENDPOINT} does not answer`);
   }
+  const privacyMode = await startPrivacyMode(config, process.env, log);
+  // One keyring for the process: what ingest writes, Explore sessions (and key release) read.
+  const keys = new DstackKeyProvider({ endpoint: config.DSTACK_ENDPOINT });
+  const keyring = new DatasetKeyring({ provider: keys, store: new InMemoryKeyVersionStore() });
+  const ingest = await startIngest(config, log, { keys, keyring });
+  const explore = await startExplore(config, log, { keys, keyring });
+  const reviews = await startReviews(config, log, privacyMode.inbox);
   const app = createPrivacyPlaneApp({
     deployment: config.CCE4LONG_DEPLOYMENT,
     guestAgentReachable: () => dstack.isReachable(),
     log,
+    routes: [...privacyMode.routes, ...ingest.routes, ...reviews.routes, ...explore.routes],
   });
-  const server = serve({ fetch: app.fetch, hostname: config.PRIVACY_PLANE_HOST, port: config.PRIVACY_PLANE_PORT });
+  const server = serve({
+    fetch: app.fetch,
+    hostname: config.PRIVACY_PLANE_HOST,
+    port: config.PRIVACY_PLANE_PORT,
+  });
+  server.on("upgrade", explore.upgrade);
   log("privacy-plane.started", {
     deployment: config.CCE4LONG_DEPLOYMENT,
     url: `http://${config.PRIVACY_PLANE_HOST}:${config.PRIVACY_PLANE_PORT}`,
   });
   const stop = (signal: string) => {
     log("privacy-plane.stopping", { signal });
-    server.close(() => process.exit(0));
+    void Promise.allSettled([privacyMode.stop(), ingest.stop(), reviews.stop(), explore.stop()]).finally(() =>
+      server.close(() => process.exit(0)),
+    );
     setTimeout(() => process.exit(0), 3_000).unref();
   };
   process.once("SIGTERM", () => stop("SIGTERM"));

@@ -54,6 +54,8 @@ const ConfigSchema = z
       ),
     RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(600),
     RESULT_URL_TTL_SECONDS: integer(30, 3600).default(300),
+    /** Edge-cache lifetime of public catalogue reads; 0 = always read the chain. */
+    CATALOGUE_CACHE_SECONDS: integer(0, 300).default(0),
     // Secrets of the job queue and the Privacy Plane link (routes/jobs, reviews, webhooks). Optional
     // in development (the emulator needs no token; the internal event endpoint is then closed),
     // required in production (below).
@@ -70,8 +72,13 @@ const ConfigSchema = z
         ctx.addIssue({ code: "custom", path: [key], message: "must use https in production" });
       }
     }
-    for (const key of ["PUBSUB_SERVICE_ACCOUNT_KEY", "PRIVACY_PLANE_API_TOKEN", "PRIVACY_PLANE_EVENTS_SECRET"] as const) {
-      if (c[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: "is required in production" });
+    for (const key of [
+      "PUBSUB_SERVICE_ACCOUNT_KEY",
+      "PRIVACY_PLANE_API_TOKEN",
+      "PRIVACY_PLANE_EVENTS_SECRET",
+    ] as const) {
+      if (c[key] === undefined)
+        ctx.addIssue({ code: "custom", path: [key], message: "is required in production" });
     }
     if (c.ALLOWED_ORIGINS.includes("*")) {
       ctx.addIssue({ code: "custom", path: ["ALLOWED_ORIGINS"], message: "must not be * in production" });

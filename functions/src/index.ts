@@ -10,12 +10,21 @@ import { logError, problemBody, toProblem } from "./errors/problem";
 import { commonMiddleware } from "./middleware/common";
 import { authRoutes } from "./routes/auth";
 import { catalogueRoutes } from "./routes/catalogue";
+import { exploreRoutes } from "./routes/explore";
 import { healthRoutes } from "./routes/health";
+import { jobsRoutes } from "./routes/jobs";
 import { metaRoutes } from "./routes/meta";
 import { rentalsRoutes } from "./routes/rentals";
+import { resultsRoutes } from "./routes/results";
+import { reviewsRoutes } from "./routes/reviews";
+import { uploadsRoutes } from "./routes/uploads";
+import { webhooksRoutes } from "./routes/webhooks";
 
 export { NonceStore } from "./auth/nonce-store";
+export { JobSubmissionStore } from "./jobs/submission-store";
 export { RateLimiter } from "./rate-limit/rate-limiter";
+export { WebhookDirectory } from "./webhooks/directory";
+export { WebhookEndpointStore } from "./webhooks/endpoint-store";
 
 const app = new Hono<AppEnv>();
 
@@ -36,5 +45,11 @@ app.route("/", metaRoutes);
 app.route("/", authRoutes);
 app.route("/", catalogueRoutes);
 app.route("/", rentalsRoutes);
+app.route("/", jobsRoutes);
+app.route("/", resultsRoutes);
+app.route("/", reviewsRoutes);
+app.route("/", webhooksRoutes);
+app.route("/", uploadsRoutes);
+app.route("/", exploreRoutes);
 
 export default app;

@@ -18,6 +18,7 @@ import {
   toHex,
 } from "viem";
 import { vi } from "vitest";
+import { type FakeJob, isJobLogQuery, jobLogs, jobRecord } from "./fake-jobs";
 
 export const RPC_URL = "http://127.0.0.1:8545";
 export const HUB = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -43,16 +44,24 @@ export class FakeChain {
   down = false;
   calls: string[] = [];
 
+  /** Jobs for getJob / jobStatus and the job event logs (fake-jobs.ts). */
+  jobs: FakeJob[] = [];
+
   install(): void {
     const realFetch = globalThis.fetch;
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
       const request = new Request(input, init);
       if (!request.url.startsWith(RPC_URL)) return realFetch(input, init);
-      if (this.down) throw new TypeError("Network connection lost.");
-      const body = (await request.json()) as RpcRequest | RpcRequest[];
-      const answer = Array.isArray(body) ? body.map((r) => this.answer(r)) : this.answer(body);
-      return Response.json(answer);
+      return this.handle(request);
     });
+  }
+
+  /** Answers one JSON-RPC request (single or batch); for fakes that route fetch themselves. */
+  async handle(request: Request): Promise<Response> {
+    if (this.down) throw new TypeError("Network connection lost.");
+    const body = (await request.json()) as RpcRequest | RpcRequest[];
+    const answer = Array.isArray(body) ? body.map((r) => this.answer(r)) : this.answer(body);
+    return Response.json(answer);
   }
 
   private answer(request: RpcRequest): Record<string, unknown> {
@@ -63,8 +72,11 @@ export class FakeChain {
         return reply(toHex(31337));
       case "eth_call":
         return this.call(request, (request.params[0] as { data: Hex }).data);
-      case "eth_getLogs":
-        return reply(this.rentalLogs(request.params[0] as { topics: (Hex | null)[] }));
+      case "eth_getLogs": {
+        const filter = request.params[0] as { topics: (Hex | null)[] };
+        if (isJobLogQuery(filter.topics)) return reply(jobLogs(this.jobs, filter.topics));
+        return reply(this.rentalLogs(filter));
+      }
       default:
         return { jsonrpc: "2.0", id: request.id, error: { code: -32601, message: "method not found" } };
     }
@@ -82,6 +94,23 @@ export class FakeChain {
       result: encodeFunctionResult({ abi: cce4longHubAbi, functionName, result: value } as never),
     });
     const a = (args ?? []) as readonly unknown[];
+    if (functionName === "getJob" || functionName === "jobStatus") {
+      const job = this.jobs.find((j) => j.id.toLowerCase() === (a[0] as Hex).toLowerCase());
+      if (functionName === "jobStatus") return result(job?.status ?? 0);
+      if (job === undefined) {
+        const revert = encodeErrorResult({
+          abi: cce4longHubAbi,
+          errorName: "JobsUnknownJob",
+          args: [a[0] as Hex],
+        });
+        return {
+          jsonrpc: "2.0",
+          id: request.id,
+          error: { code: 3, message: "execution reverted", data: revert },
+        };
+      }
+      return result(jobRecord(job));
+    }
     if (functionName === "datasetCount") return result(BigInt(this.datasets.length));
     if (functionName === "datasetIdAt") return result(this.datasets[Number(a[0])]!.id);
     const dataset = this.find(a[0] as Hex);

@@ -8,6 +8,17 @@ import worker from "../src/index";
 import { bearer, expectProblem, get, mintTestToken, post } from "./helpers";
 import { WORKER_TEST_SECRETS } from "./test-secrets";
 
+/** The production-only secrets, shaped right (the key is not a real key: only its shape is checked here). */
+const PRODUCTION_SECRETS = {
+  PUBSUB_SERVICE_ACCOUNT_KEY: JSON.stringify({
+    type: "service_account",
+    client_email: "edge@cce4long-prod.iam.gserviceaccount.com",
+    private_key: "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+  }),
+  PRIVACY_PLANE_API_TOKEN: "p".repeat(40),
+  PRIVACY_PLANE_EVENTS_SECRET: `whsec_${btoa("e".repeat(32))}`,
+};
+
 /** Calls the Worker with bindings changed from the test configuration. */
 async function fetchWith(overrides: Record<string, unknown>, path: string, init?: RequestInit) {
   const ctx = createExecutionContext();
@@ -180,8 +191,29 @@ describe("configuration", () => {
       PRIVACY_PLANE_URL: "https://privacy-plane.example",
       ALLOWED_ORIGINS: "https://app.example",
       SIWE_DOMAIN: "api.example",
+      ...PRODUCTION_SECRETS,
     };
     expect((await fetchWith(production, "/healthz")).status).toBe(200);
+  });
+
+  it("in production, requires the Pub/Sub service account and the Privacy Plane secrets", async () => {
+    const response = await fetchWith({ DEPLOYMENT: "production" }, "/healthz");
+    const problem = await expectProblem(response, 500, "CONFIG_INVALID");
+    for (const name of Object.keys(PRODUCTION_SECRETS))
+      expect(problem.detail).toContain(`${name}: is required`);
+  });
+
+  it("names a malformed service-account key or events secret without printing them", async () => {
+    const response = await fetchWith(
+      { PUBSUB_SERVICE_ACCOUNT_KEY: "{not json XYZZY", PRIVACY_PLANE_EVENTS_SECRET: "whsec_!!PLUGH" },
+      "/healthz",
+    );
+    const text = await response.text();
+    expect(response.status).toBe(500);
+    expect(text).toContain("PUBSUB_SERVICE_ACCOUNT_KEY");
+    expect(text).toContain("PRIVACY_PLANE_EVENTS_SECRET");
+    expect(text).not.toContain("XYZZY");
+    expect(text).not.toContain("PLUGH");
   });
 
   it("a bad configuration also blocks authenticated routes, before any token is read", async () => {

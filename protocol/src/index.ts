@@ -7,4 +7,5 @@ export * from "./api/index";
 export * from "./chain/index";
 export * from "./datasets/index";
 export * from "./errors/index";
+export * from "./explore/index";
 export * from "./jobs/index";

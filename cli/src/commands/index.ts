@@ -5,10 +5,12 @@
 import type { Command } from "commander";
 import type { Output } from "../output";
 import { attestCommands } from "./attest";
+import { auditCommands } from "./audit";
 import { cohortCommands } from "./cohort";
 import { datasetCommands } from "./dataset";
 import { fileCommands } from "./file";
+import { manifestCommands } from "./manifest";
 
 export type CommandGroup = (program: Command, output: () => Output) => void;
 
-export const COMMAND_GROUPS: CommandGroup[] = [attestCommands, cohortCommands, datasetCommands, fileCommands];
+export const COMMAND_GROUPS: CommandGroup[] = [attestCommands, auditCommands, cohortCommands, datasetCommands, fileCommands, manifestCommands];

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "@cce4long/platform/ports";
 import { type RunningAnvil, startAnvil } from "@cce4long/platform/services/anvil";
-import { cce4longHubAbi, type Deployment } from "@cce4long/protocol";
+import { cce4longHubAbi, type Deployment } from "@cce4long/protocol/chain/index";
 import {
   type Address,
   BaseError,

@@ -2,7 +2,7 @@
  * Reusable set-ups on a running hub fixture (tests only): a registered dataset with a committed
  * version, an allowed image and measurement, and a consumer with an active rental.
  */
-import { datasetIdOf, jobIdOf } from "@cce4long/protocol";
+import { datasetIdOf, jobIdOf } from "@cce4long/protocol/chain/index";
 import type { Hex } from "viem";
 import type { LocalRole } from "../../scripts/local-accounts";
 import { b32, type HubFixture, TERMS } from "./hub-fixture";

@@ -25,7 +25,13 @@ const scope = {
 };
 
 async function mint() {
-  return mintJobCredential({ privateKey: key, domain, scope, now: new Date(1_800_000_000_000), ttlSeconds: 600 });
+  return mintJobCredential({
+    privateKey: key,
+    domain,
+    scope,
+    now: new Date(1_800_000_000_000),
+    ttlSeconds: 600,
+  });
 }
 
 describe("Job Credential", () => {
@@ -44,10 +50,16 @@ describe("Job Credential", () => {
   it("error: a claim changed after signing (other job, later expiry)", async () => {
     const { credential } = await mint();
     const { claims, signature } = decodeCredential(credential);
-    for (const altered of [{ ...claims, jobId: b32("9") }, { ...claims, expiresAt: "1900000000" }]) {
+    for (const altered of [
+      { ...claims, jobId: b32("9") },
+      { ...claims, expiresAt: "1900000000" },
+    ]) {
       await expect(
         verifyJobCredential({ credential: encodeCredential(altered, signature), domain, issuer }),
-      ).rejects.toMatchObject({ code: "KEY_RELEASE_DENIED", detail: { reason: "CREDENTIAL_SIGNATURE_INVALID" } });
+      ).rejects.toMatchObject({
+        code: "KEY_RELEASE_DENIED",
+        detail: { reason: "CREDENTIAL_SIGNATURE_INVALID" },
+      });
     }
   });
 

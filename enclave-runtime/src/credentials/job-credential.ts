@@ -9,7 +9,7 @@
  * `JobCredential` struct in the domain below, so anyone holding the address can check it offline.
  */
 import { Cce4longError } from "@cce4long/protocol";
-import { type Address, type Hex, hexToBytes, isHex, toHex } from "viem";
+import { type Hex, hexToBytes, isHex, toHex } from "viem";
 import { z } from "zod";
 
 export const CREDENTIAL_PREFIX = "jc1";
@@ -17,34 +17,11 @@ export const CREDENTIAL_PREFIX = "jc1";
 export const CREDENTIAL_NONCE_BYTES = 32;
 const SIGNATURE_BYTES = 65;
 
-export const JOB_CREDENTIAL_TYPES = {
-  JobCredential: [
-    { name: "jobId", type: "bytes32" },
-    { name: "datasetId", type: "bytes32" },
-    { name: "datasetVersion", type: "uint32" },
-    { name: "manifestRoot", type: "bytes32" },
-    { name: "imageDigest", type: "bytes32" },
-    { name: "specCommitment", type: "bytes32" },
-    { name: "nonce", type: "bytes32" },
-    { name: "issuedAt", type: "uint64" },
-    { name: "expiresAt", type: "uint64" },
-  ],
-} as const;
-
-/** The EIP-712 domain: names the hub it speaks for, so a credential of one deployment is void in another. */
-export interface CredentialDomain {
-  chainId: number;
-  hub: Address;
-}
-
-export function credentialDomain(domain: CredentialDomain) {
-  return {
-    name: "cce4long Job Credential",
-    version: "1",
-    chainId: domain.chainId,
-    verifyingContract: domain.hub,
-  } as const;
-}
+export {
+  type CredentialDomain,
+  credentialDomain,
+  JOB_CREDENTIAL_TYPES,
+} from "@cce4long/protocol/jobs/job-credential-typed-data";
 
 const Bytes32 = z.string().regex(/^0x[0-9a-f]{64}$/);
 const Seconds = z.string().regex(/^[0-9]{1,15}$/);
@@ -94,7 +71,8 @@ export function encodeCredential(claims: JobCredentialClaims, signature: Hex): s
 
 /** Splits and validates the wire form; says nothing about the signature (see verify-credential.ts). */
 export function decodeCredential(credential: string): { claims: JobCredentialClaims; signature: Hex } {
-  if (typeof credential !== "string" || credential.length > 4096) throw malformed("not a string of sane length");
+  if (typeof credential !== "string" || credential.length > 4096)
+    throw malformed("not a string of sane length");
   const parts = credential.split(".");
   if (parts.length !== 3 || parts[0] !== CREDENTIAL_PREFIX) throw malformed("not a jc1 credential");
   const [, body, sig] = parts as [string, string, string];
@@ -108,7 +86,8 @@ export function decodeCredential(credential: string): { claims: JobCredentialCla
     throw malformed("claims are not JSON", cause);
   }
   const parsed = JobCredentialClaimsSchema.safeParse(json);
-  if (!parsed.success) throw malformed(`claims invalid: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
+  if (!parsed.success)
+    throw malformed(`claims invalid: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
   const signature = toHex(signatureBytes);
   if (!isHex(signature)) throw malformed("signature is not hex");
   return { claims: parsed.data as JobCredentialClaims, signature };

@@ -11,6 +11,8 @@ export interface PrivacyPlaneDeps {
   /** True when the dstack guest API (the TEE's key and quote service) answers. */
   guestAgentReachable(): Promise<boolean>;
   log(event: string, fields: Record<string, unknown>): void;
+  /** Privacy Mode route groups (key release, job outputs); absent in tests of the bare service. */
+  routes?: readonly Hono[];
 }
 
 export function createPrivacyPlaneApp(deps: PrivacyPlaneDeps): Hono {
@@ -23,6 +25,8 @@ export function createPrivacyPlaneApp(deps: PrivacyPlaneDeps): Hono {
       guestAgent ? 200 : 503,
     );
   });
+
+  for (const group of deps.routes ?? []) app.route("/", group);
 
   app.notFound((c) =>
     c.json({ type: "about:blank", title: ERROR_CODES.NOT_FOUND.title, status: 404, code: "NOT_FOUND" }, 404, {
@@ -39,7 +43,13 @@ export function createPrivacyPlaneApp(deps: PrivacyPlaneDeps): Hono {
       detail: isCce4longError(error) ? error.detail : undefined,
       error: error.message,
     });
-    const body = { type: "about:blank", title, status, code, detail: status < 500 ? error.message : undefined };
+    const body = {
+      type: "about:blank",
+      title,
+      status,
+      code,
+      detail: status < 500 ? error.message : undefined,
+    };
     return c.json(body, status as 500, { "content-type": "application/problem+json" });
   });
 

@@ -60,7 +60,9 @@ export function createHubJobChain(options: HubJobChainOptions): JobChain {
         const hash = await writer.writeContract(request as never);
         const receipt = await reader.waitForTransactionReceipt({ hash, pollingInterval });
         if (receipt.status !== "success") {
-          throw new Cce4longError("CHAIN_REVERTED", "Chain call reverted", { detail: { functionName, hash } });
+          throw new Cce4longError("CHAIN_REVERTED", "Chain call reverted", {
+            detail: { functionName, hash },
+          });
         }
         return hash;
       } catch (cause) {
@@ -126,7 +128,9 @@ export function createHubJobChain(options: HubJobChainOptions): JobChain {
 function revertName(cause: unknown): string | undefined {
   if (!(cause instanceof BaseError)) return undefined;
   const reverted = cause.walk((e) => e instanceof ContractFunctionRevertedError);
-  return reverted instanceof ContractFunctionRevertedError ? (reverted.data?.errorName ?? "unknown") : undefined;
+  return reverted instanceof ContractFunctionRevertedError
+    ? (reverted.data?.errorName ?? "unknown")
+    : undefined;
 }
 
 function chainError(functionName: string, cause: unknown): Cce4longError {

@@ -1,12 +1,12 @@
 /**
  * Where the Privacy Plane finds a job's spec (runs inside the TEE): by its on-chain commitment, in the
- * algorithms bucket (public, content-addressed). Whatever the store returns is re-hashed: a spec whose
+ * algorithms bucket (the data-availability layer; key `algorithmKeys.spec` of protocol/src/algorithms). Whatever the store returns is re-hashed: a spec whose
  * commitment differs from the one requested on-chain is refused, so the store need not be trusted.
  */
 import { Cce4longError } from "@cce4long/protocol";
+import { algorithmKeys } from "@cce4long/protocol/algorithms/algorithm-record";
 import { type JobSpec, jobSpecCommitment, parseJobSpec } from "@cce4long/protocol/jobs/job-spec";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
-import { jobSpecObjectKey } from "@cce4long/protocol/storage/object-keys";
 import { AwsClient } from "aws4fetch";
 import type { Hex } from "viem";
 
@@ -47,7 +47,7 @@ export function createObjectStoreSpecSource(options: ObjectStoreSpecSourceOption
   const base = options.endpoint.replace(/\/+$/, "");
   return {
     async specFor(specCommitment) {
-      const key = jobSpecObjectKey(specCommitment.toLowerCase());
+      const key = algorithmKeys.spec(specCommitment.toLowerCase() as Hex);
       let response: Response;
       try {
         response = await client.fetch(`${base}/${BUCKETS.algorithms}/${key}`);
@@ -64,7 +64,9 @@ export function createObjectStoreSpecSource(options: ObjectStoreSpecSourceOption
       }
       const text = await response.text();
       if (text.length > MAX_SPEC_BYTES) {
-        throw new Cce4longError("VALIDATION_FAILED", "Job spec too large", { detail: { key, length: text.length } });
+        throw new Cce4longError("VALIDATION_FAILED", "Job spec too large", {
+          detail: { key, length: text.length },
+        });
       }
       let json: unknown;
       try {

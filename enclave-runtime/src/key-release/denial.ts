@@ -30,7 +30,10 @@ export function keyReleaseDenied(
   detail: Record<string, unknown> = {},
   cause?: unknown,
 ): Cce4longError {
-  return new Cce4longError("KEY_RELEASE_DENIED", KEY_RELEASE_DENIED_MESSAGE, { cause, detail: { reason, ...detail } });
+  return new Cce4longError("KEY_RELEASE_DENIED", KEY_RELEASE_DENIED_MESSAGE, {
+    cause,
+    detail: { reason, ...detail },
+  });
 }
 
 /** The stable reason of a refusal (key release or attestation), for logs and tests. */

@@ -19,7 +19,9 @@ export interface EnsureCredentialValidParameters {
   now: Date;
 }
 
-export async function ensureCredentialValid(params: EnsureCredentialValidParameters): Promise<JobCredentialClaims> {
+export async function ensureCredentialValid(
+  params: EnsureCredentialValidParameters,
+): Promise<JobCredentialClaims> {
   const claims = await verifyJobCredential(params);
   const now = Math.floor(params.now.getTime() / 1000);
   if (now >= Number(claims.expiresAt)) {

@@ -13,7 +13,9 @@ export interface EnsureEvidenceVerifiedParameters {
   now: Date;
 }
 
-export async function ensureEvidenceVerified(params: EnsureEvidenceVerifiedParameters): Promise<VerifiedReport> {
+export async function ensureEvidenceVerified(
+  params: EnsureEvidenceVerifiedParameters,
+): Promise<VerifiedReport> {
   const report = await params.verifier.verify(params.evidence, { now: params.now });
   // Belt and braces: even a misbuilt verifier cannot let forgeable evidence through in production.
   const accepted = params.deployment === "production" ? ["tdx"] : ["tdx", "insecure-dev"];

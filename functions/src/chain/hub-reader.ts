@@ -144,17 +144,20 @@ export async function guard<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-const readers = new WeakMap<Config, HubReader>();
-
-/** One reader (and one HTTP client) per configuration, i.e. per isolate. */
+/**
+ * A reader (and HTTP client) for one request. Not shared across requests: viem's JSON-RPC batch
+ * scheduler is keyed by transport URL in a module-level map, so two requests of one isolate would
+ * join one batch, and workerd cancels a request that waits on I/O owned by another request as
+ * "hung". The URL fragment (never sent) gives each reader its own scheduler; batching still groups
+ * the reads of one request.
+ */
 export function hubReader(config: Config): HubReader {
-  let reader = readers.get(config);
-  if (reader === undefined) {
-    const client = createPublicClient({
-      transport: http(config.RPC_URL, { batch: { batchSize: 100, wait: 0 }, retryCount: 1, timeout: 10_000 }),
-    });
-    reader = new HubReader(client as PublicClient, config.HUB_ADDRESS, BigInt(config.HUB_DEPLOYED_BLOCK));
-    readers.set(config, reader);
-  }
-  return reader;
+  const client = createPublicClient({
+    transport: http(`${config.RPC_URL}#${crypto.randomUUID()}`, {
+      batch: { batchSize: 100, wait: 0 },
+      retryCount: 1,
+      timeout: 10_000,
+    }),
+  });
+  return new HubReader(client as PublicClient, config.HUB_ADDRESS, BigInt(config.HUB_DEPLOYED_BLOCK));
 }

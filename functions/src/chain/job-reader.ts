@@ -108,13 +108,7 @@ export class JobReader {
   }
 }
 
-const readers = new WeakMap<Config, JobReader>();
-
-export function jobReader(config: Config): JobReader {
-  let reader = readers.get(config);
-  if (reader === undefined) {
-    reader = new JobReader(hubReader(config));
-    readers.set(config, reader);
-  }
-  return reader;
+/** A job reader for one request (see hubReader for why readers are not shared across requests). */
+export function jobReader(config: Config, hub: HubReader = hubReader(config)): JobReader {
+  return new JobReader(hub);
 }

@@ -49,7 +49,10 @@ export function restPublisher(
 }
 
 function queueUnavailable(detail: Record<string, unknown>, cause?: unknown): Cce4longError {
-  return new Cce4longError("QUEUE_UNAVAILABLE", "The job queue cannot be reached; try again", { cause, detail });
+  return new Cce4longError("QUEUE_UNAVAILABLE", "The job queue cannot be reached; try again", {
+    cause,
+    detail,
+  });
 }
 
 const tokenSources = new WeakMap<Config, AccessTokenSource>();

@@ -28,7 +28,9 @@ export const ServiceAccountKeySchema = z
       type: z.literal("service_account"),
       client_email: z.email(),
       private_key_id: z.string().min(1).optional(),
-      private_key: z.string().includes("-----BEGIN PRIVATE KEY-----", { message: "must hold a PKCS#8 PEM key" }),
+      private_key: z
+        .string()
+        .includes("-----BEGIN PRIVATE KEY-----", { message: "must hold a PKCS#8 PEM key" }),
       token_uri: z.url({ protocol: /^https$/ }).default(GOOGLE_TOKEN_URI),
     }),
   );
@@ -69,7 +71,11 @@ export class ServiceAccountTokenSource implements AccessTokenSource {
 
   /** The signed JWT assertion (exported for tests that check its exact shape). */
   async assertion(nowSeconds: number): Promise<string> {
-    const header = { alg: "RS256", typ: "JWT", ...(this.key.private_key_id ? { kid: this.key.private_key_id } : {}) };
+    const header = {
+      alg: "RS256",
+      typ: "JWT",
+      ...(this.key.private_key_id ? { kid: this.key.private_key_id } : {}),
+    };
     const claims = {
       iss: this.key.client_email,
       scope: this.scope,
@@ -124,7 +130,9 @@ function unavailable(reason: string, extra: { cause?: unknown; status?: number }
 async function importPkcs8(pem: string): Promise<CryptoKey> {
   const body = pem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\s+/g, "");
   const der = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
-  return crypto.subtle.importKey("pkcs8", der, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]);
+  return crypto.subtle.importKey("pkcs8", der, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
 }
 
 function base64UrlJson(value: unknown): string {

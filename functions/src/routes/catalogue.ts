@@ -17,6 +17,7 @@ import { type Hex, isAddressEqual } from "viem";
 import { hubReader } from "../chain/hub-reader";
 import { auditEvents, datasetSummary } from "../chain/to-json";
 import type { AppEnv } from "../env";
+import { edgeCache } from "../middleware/edge-cache";
 import { pathParams, queryParams } from "../middleware/validate";
 import { defineOperation, honoPath } from "../openapi/operation";
 
@@ -64,7 +65,7 @@ function unknownDataset(): Cce4longError {
 }
 
 export const catalogueRoutes = new Hono<AppEnv>()
-  .get(honoPath(list), queryParams(ListDatasetsQuerySchema), async (c) => {
+  .get(honoPath(list), edgeCache, queryParams(ListDatasetsQuerySchema), async (c) => {
     const query = c.req.valid("query");
     const hub = hubReader(c.var.config);
     const count = await hub.datasetCount();
@@ -88,7 +89,7 @@ export const catalogueRoutes = new Hono<AppEnv>()
     }
     return c.json({ datasets, nextCursor: next < count ? next.toString() : null });
   })
-  .get(honoPath(read), pathParams(DatasetPathSchema), async (c) => {
+  .get(honoPath(read), edgeCache, pathParams(DatasetPathSchema), async (c) => {
     const { datasetId } = c.req.valid("param");
     const hub = hubReader(c.var.config);
     const [record, reviewers] = await Promise.all([hub.dataset(datasetId), hub.reviewersOf(datasetId)]);

@@ -9,8 +9,14 @@ import { buildOpenApiDocument } from "../openapi/document";
 import { defineOperation, honoPath, type OperationSpec } from "../openapi/operation";
 import { authOperations } from "./auth";
 import { catalogueOperations } from "./catalogue";
+import { exploreOperations } from "./explore";
 import { healthOperations } from "./health";
+import { jobsOperations } from "./jobs";
 import { rentalsOperations } from "./rentals";
+import { resultsOperations } from "./results";
+import { reviewsOperations } from "./reviews";
+import { uploadsOperations } from "./uploads";
+import { webhooksOperations } from "./webhooks";
 
 const openapi = defineOperation({
   method: "get",
@@ -38,6 +44,12 @@ export const ALL_OPERATIONS: readonly OperationSpec[] = [
   ...authOperations,
   ...catalogueOperations,
   ...rentalsOperations,
+  ...uploadsOperations,
+  ...jobsOperations,
+  ...resultsOperations,
+  ...reviewsOperations,
+  ...webhooksOperations,
+  ...exploreOperations,
 ];
 
 let cachedDocument: Record<string, unknown> | undefined;

@@ -72,7 +72,11 @@ export async function signWebhook(
 ): Promise<SignedHeaders> {
   const timestamp = String(Math.floor(timestampSeconds));
   const bytes = typeof body === "string" ? encoder.encode(body) : body;
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, "sign"), signedContent(id, timestamp, bytes));
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(secret, "sign"),
+    signedContent(id, timestamp, bytes),
+  );
   return {
     "webhook-id": id,
     "webhook-timestamp": timestamp,
@@ -101,7 +105,8 @@ export async function verifyWebhook(
   const id = headers.get(WEBHOOK_HEADERS.id);
   const timestamp = headers.get(WEBHOOK_HEADERS.timestamp);
   const signatures = headers.get(WEBHOOK_HEADERS.signature);
-  if (id === null || timestamp === null || signatures === null) return { ok: false, reason: "missing-headers" };
+  if (id === null || timestamp === null || signatures === null)
+    return { ok: false, reason: "missing-headers" };
   if (!MESSAGE_ID.test(id) || !/^[0-9]{1,12}$/.test(timestamp) || signatures.length > 2048) {
     return { ok: false, reason: "malformed-headers" };
   }

@@ -61,6 +61,8 @@ export const CreateUploadFileSchema = z.object({
 });
 
 export const CreateUploadRequestSchema = z.object({
+  /** The client's fresh nonce (32 bytes hex) for the ingest key's quote: proves the quote is fresh. */
+  ingestKeyNonce: HexBytes(32).optional(),
   files: z
     .array(CreateUploadFileSchema)
     .min(1)

@@ -75,8 +75,12 @@ export const ERROR_CODES = {
   UPLOAD_STATE_INVALID: { status: 409, title: "Upload session is not in a state that allows this" },
   DATASET_MANIFEST_INVALID: { status: 422, title: "Dataset manifest failed verification" },
   OBJECT_STORE_FAILED: { status: 502, title: "Object store request failed" },
-  QUEUE_PUBLISH_FAILED: { status: 502, title: "Queue publish failed" },
-  PRIVACY_PLANE_UNREACHABLE: { status: 503, title: "Privacy Plane unreachable" },
+
+  // --- auditability: algorithm records, transparency log, reproducible builds (issue 9) ---------
+  ALGORITHM_RECORD_INVALID: { status: 422, title: "Algorithm record failed verification" },
+  TRANSPARENCY_PROOF_INVALID: { status: 422, title: "Transparency log proof failed verification" },
+  TRANSPARENCY_LOG_INVALID: { status: 500, title: "Transparency log store is inconsistent" },
+  AUDIT_CHECK_FAILED: { status: 422, title: "An audited record did not verify" },
 
   // --- local platform (development only) -----------------------------------------------------
   PLATFORM_PORT_IN_USE: { status: 500, title: "Port already in use" },

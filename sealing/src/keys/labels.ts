@@ -68,6 +68,8 @@ export const HPKE_INFO = {
   UPLOAD_DATA: "cce4long/hpke/v1/upload-data",
   /** A Computing Plane VM seals job outputs to the Output Gate's key. */
   GATE_OUTPUT: "cce4long/hpke/v1/gate-output",
+  /** The Privacy Plane seals a released output to the consumer's result key (enclave-runtime/src/delivery/). */
+  RESULT_OUTPUT: "cce4long/hpke/v1/result-output",
 } as const;
 
 /** ECDHE key release (sealing/src/ecdhe-wrap.ts): HKDF info for the wrapping key, and the AAD prefix. */
@@ -77,6 +79,16 @@ export const ECDHE_WRAP_AAD_LABEL = "cce4long/ecdhe-wrap/v1/aad";
 // Output Gate (enclave-runtime/src/gate/fingerprints/): the AES-256 key of the keyed row fingerprints,
 // expanded from the per-dataset-version key that ingest passes in.
 export const GATE_FINGERPRINT_TAG_KEY_LABEL = "cce4long/gate/v1/fingerprint-tag-key";
+/**
+ * Ingest (enclave-runtime/src/ingest/): the per-dataset-version key the fingerprint index is built with,
+ * expandKey(dataset key, label, datasetId, uploadId); the gate derives it again from the version's manifest.
+ */
+export const INGEST_FINGERPRINT_VERSION_KEY_LABEL = "cce4long/ingest/v1/fingerprint-version-key";
+
+// Explore Mode (enclave-runtime/src/explore/sample/): the keystream that draws sample rows, their order
+// and the numeric noise: expandKey(secret = dataset key, label, purpose, seed). Keyed, so that knowing the
+// policy's public seed does not let anyone subtract the noise.
+export const EXPLORE_SAMPLE_RANDOM_LABEL = "cce4long/explore/v1/sample-random";
 
 // dstack's own constants, which the development guest agent reproduces (upstream: ra-tls kdf.rs,
 // kms crypto.rs, guest-agent rpc_service.rs). Not ours to change: they are dstack's protocol.

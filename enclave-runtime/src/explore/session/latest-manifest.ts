@@ -1,0 +1,39 @@
+/**
+ * The newest version manifest of a dataset, as Explore sessions start from it (runs inside the TEE): the
+ * version count and root from the hub, the manifest from object storage by that root, and the manifest
+ * verified against the root, so that a swapped manifest or sample object is refused.
+ */
+import { cce4longHubAbi, type Deployment } from "@cce4long/protocol";
+import { UPLOAD_KEYS } from "@cce4long/protocol/api/uploads";
+import { type DatasetManifest, verifyManifest } from "@cce4long/protocol/datasets/manifest";
+import { BUCKETS } from "@cce4long/protocol/storage/buckets";
+import { createPublicClient, type Hex, http } from "viem";
+import type { ObjectStore } from "../../ingest/object-store";
+
+export function latestManifestReader(options: {
+  rpcUrl: string;
+  deployment: Deployment;
+  store: Pick<ObjectStore, "getBytes">;
+}): (datasetId: Hex) => Promise<DatasetManifest | undefined> {
+  const reader = createPublicClient({ transport: http(options.rpcUrl) });
+  const address = options.deployment.contracts.hub.address;
+  return async (datasetId) => {
+    const dataset = await reader.readContract({
+      address,
+      abi: cce4longHubAbi,
+      functionName: "getDataset",
+      args: [datasetId],
+    });
+    const count = Number(dataset.versionCount);
+    if (count === 0) return undefined;
+    const root = await reader.readContract({
+      address,
+      abi: cce4longHubAbi,
+      functionName: "datasetVersionRoot",
+      args: [datasetId, count],
+    });
+    const bytes = await options.store.getBytes(BUCKETS.datasets, UPLOAD_KEYS.manifestByRoot(datasetId, root));
+    if (bytes === null) return undefined;
+    return verifyManifest(JSON.parse(new TextDecoder().decode(bytes)), root);
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * An in-process Privacy Plane key-release endpoint over fakes (tests and the key-release bench only):
+ * the real route, ensure chain, wrap and response signature, with a fake chain, a fixed dataset key,
+ * the development verifier, and a dispatched job ready for its key.
+ */
+import { randomBytes } from "node:crypto";
+import { jobSpecCommitment } from "@cce4long/protocol/jobs/job-spec";
+import type { Hex } from "viem";
+import { signMessage } from "viem/accounts";
+import { createDevQuoteVerifier } from "../attestation/insecure/dev-quote-verifier";
+import { InMemoryNonceStore } from "../credentials/nonce-store";
+import { createPrivacyPlaneApp } from "../http/app";
+import { keyReleaseRoutes } from "../http/key-release-routes";
+import { createInMemorySpecSource } from "../jobs/spec-source";
+import type { KeyReleaseHooks } from "./release-key";
+import { fakeChain, TEST_DOMAIN, testCredential, testIssuer, testJob } from "./test-support";
+
+export const FIXTURE_SPEC = {
+  apiVersion: "cce4long.dev/job/v1",
+  name: "aggregate",
+  image: { digest: `sha256:${"55".repeat(32)}` },
+  command: ["/usr/bin/python3", "main.py"],
+  outputs: [{ kind: "free_text", path: "out.txt", description: "x", format: "txt" }],
+};
+
+export function keyReleaseFixture(
+  options: { log?: (event: string, fields: Record<string, unknown>) => void } = {},
+) {
+  const issuer = testIssuer();
+  const datasetKeyBytes = randomBytes(32);
+  const chain = fakeChain([]);
+  const hookCalls: { kind: string; jobId: Hex; value?: unknown }[] = [];
+  const hooks: KeyReleaseHooks = {
+    whenDispatched: async () => {},
+    keyReleased: (jobId, release) =>
+      hookCalls.push({ kind: "released", jobId, value: release.measurementId }),
+    refusedAfterAttestation: (jobId, reason) => hookCalls.push({ kind: "refused", jobId, value: reason }),
+  };
+  const gatePublicKey = randomBytes(32);
+  const app = createPrivacyPlaneApp({
+    deployment: "development",
+    guestAgentReachable: async () => true,
+    log: options.log ?? (() => {}),
+    routes: [
+      keyReleaseRoutes({
+        deployment: "development",
+        credentialDomain: TEST_DOMAIN,
+        credentialIssuer: issuer.address,
+        signResponse: (digest) => signMessage({ message: { raw: digest }, privateKey: issuer.privateKey }),
+        nonces: new InMemoryNonceStore(),
+        verifier: createDevQuoteVerifier({ deployment: "development" }),
+        chain,
+        datasetKey: async (datasetId, keyVersion) => {
+          if (keyVersion !== 1) throw new Error("unknown version");
+          const key = Uint8Array.from(datasetKeyBytes);
+          return { datasetId, keyVersion, key, fingerprint: "test", wipe: () => key.fill(0) };
+        },
+        specs: createInMemorySpecSource([FIXTURE_SPEC]),
+        gateOutputKey: async () => ({ publicKey: gatePublicKey, version: 1 }),
+        hooks,
+        now: () => new Date(),
+        log: options.log ?? (() => {}),
+      }),
+    ],
+  });
+
+  /** Puts a fresh dispatched job on the fake chain and mints its credential. */
+  async function dispatchedJob() {
+    const job = testJob({
+      jobId: `0x${randomBytes(32).toString("hex")}`,
+      imageDigest: `0x${"55".repeat(32)}`,
+      specCommitment: jobSpecCommitment(FIXTURE_SPEC),
+    });
+    chain.jobs.set(job.jobId, job);
+    chain.allowedImages.add(job.imageDigest);
+    chain.activeRentals.add(`${job.datasetId}:${job.consumer}`);
+    const { credential, claims } = await testCredential(issuer.privateKey, job);
+    return { job, credential, claims };
+  }
+
+  return { app, chain, issuer, datasetKeyBytes, hookCalls, gatePublicKey, dispatchedJob };
+}

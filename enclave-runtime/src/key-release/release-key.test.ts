@@ -1,0 +1,132 @@
+/**
+ * Key release end to end over HTTP (in-process app, fakes for chain and keys): a bound quote from the
+ * job's attested VM gets the dataset key, unwrappable only with its ephemeral key, in a response signed
+ * by the credential's issuer; every refusal is a stable code with a generic message, and replays,
+ * borrowed quotes and disallowed measurements get nothing (runs in Node).
+ */
+import { JobStatus } from "@cce4long/protocol";
+import { measurementId } from "@cce4long/protocol/attestation/measurement-id";
+import { generateEphemeralKeyPair, unwrapDatasetKey } from "@cce4long/sealing/ecdhe-wrap";
+import { describe, expect, it } from "vitest";
+import { requestDatasetKeys } from "../../../cvm-image/src/agent/key-request";
+import { keyReleaseFixture } from "./in-process-fixture";
+import { devEvidence, hex48, keyReleaseReportData } from "./test-support";
+
+const DEV_MEASUREMENT = measurementId({
+  mrtd: Buffer.from(hex48("a"), "hex"),
+  rtmr0: Buffer.from(hex48("b"), "hex"),
+  rtmr1: Buffer.from(hex48("c"), "hex"),
+  rtmr2: Buffer.from(hex48("d"), "hex"),
+});
+
+async function setUp() {
+  const fixture = keyReleaseFixture();
+  fixture.chain.allowedMeasurements.add(DEV_MEASUREMENT);
+  const job = await fixture.dispatchedJob();
+  const ephemeral = generateEphemeralKeyPair();
+  const nonce = Buffer.from(job.claims.nonce.slice(2), "hex");
+  const body = (overrides: Record<string, unknown> = {}) => ({
+    credential: job.credential,
+    evidence: Buffer.from(devEvidence(keyReleaseReportData(ephemeral.publicKey, nonce))).toString("base64"),
+    ephemeralPublicKey: `0x${Buffer.from(ephemeral.publicKey).toString("hex")}`,
+    keyVersions: [1],
+    ...overrides,
+  });
+  const post = (json: unknown) =>
+    fixture.app.request("/v1/key-release", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(json),
+    });
+  return { ...fixture, job, ephemeral, nonce, body, post };
+}
+
+describe("POST /v1/key-release", () => {
+  it("releases the dataset key to the job's attested VM and records it with the measurement", async () => {
+    const t = await setUp();
+    const res = await t.post(t.body());
+    expect(res.status).toBe(200);
+    const json = (await res.json()) as {
+      wrappedKeys: { keyVersion: number; wrappedKey: string }[];
+      outputsToken: string;
+    };
+    const key = unwrapDatasetKey({
+      wrapped: Buffer.from(json.wrappedKeys[0]!.wrappedKey, "base64"),
+      recipientPrivateKey: t.ephemeral.privateKey,
+      context: {
+        jobId: t.job.job.jobId,
+        credentialNonce: t.nonce,
+        datasetId: t.job.job.datasetId,
+        keyVersion: 1,
+      },
+    });
+    expect(Buffer.from(key)).toEqual(t.datasetKeyBytes);
+    expect(t.chain.records).toEqual([
+      { kind: "keyReleased", jobId: t.job.job.jobId, value: DEV_MEASUREMENT },
+    ]);
+    expect(t.chain.jobs.get(t.job.job.jobId)!.status).toBe(JobStatus.KeyReleased);
+    expect(json.outputsToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it("gives the boot agent's key request a key it checks against the credential's issuer", async () => {
+    const t = await setUp();
+    const released = await requestDatasetKeys({
+      privacyPlaneUrl: "http://privacy-plane.test",
+      credential: t.job.credential,
+      jobId: t.job.job.jobId,
+      datasetId: t.job.job.datasetId,
+      keyVersions: [1],
+      ephemeral: t.ephemeral,
+      attester: { attest: async (reportData) => ({ kind: "insecure-dev", bytes: devEvidence(reportData) }) },
+      fetchImpl: (async (url: URL, init: RequestInit) => t.app.request(url.pathname, init)) as typeof fetch,
+    });
+    expect(Buffer.from(released.keys.get(1)!)).toEqual(t.datasetKeyBytes);
+    expect(released.spec.name).toBe("aggregate");
+    expect(Buffer.from(released.gateOutputPublicKey)).toEqual(t.gatePublicKey);
+  });
+
+  it("error: the same credential a second time (replay) gets no key", async () => {
+    const t = await setUp();
+    expect((await t.post(t.body())).status).toBe(200);
+    const again = await t.post(t.body());
+    expect(again.status).toBe(403);
+    expect(await again.json()).toMatchObject({ code: "KEY_RELEASE_DENIED", detail: "Key release denied" });
+  });
+
+  it("error: a quote bound to another key (a borrowed quote) is refused as ATTESTATION_INVALID", async () => {
+    const t = await setUp();
+    const other = generateEphemeralKeyPair();
+    const res = await t.post(
+      t.body({ ephemeralPublicKey: `0x${Buffer.from(other.publicKey).toString("hex")}` }),
+    );
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: "ATTESTATION_INVALID", detail: "Attestation rejected" });
+    expect(t.chain.records).toEqual([]);
+    expect(t.hookCalls).toEqual([]);
+  });
+
+  it("error: a measurement the policy does not allow; the job's failure is signalled", async () => {
+    const t = await setUp();
+    t.chain.allowedMeasurements.clear();
+    const res = await t.post(t.body());
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: "KEY_RELEASE_DENIED", detail: "Key release denied" });
+    expect(t.hookCalls).toEqual([
+      { kind: "refused", jobId: t.job.job.jobId, value: "MEASUREMENT_NOT_ALLOWED" },
+    ]);
+  });
+
+  it("error: an expired rental, a forged credential, and a malformed body", async () => {
+    const t = await setUp();
+    t.chain.activeRentals.clear();
+    expect(await (await t.post(t.body())).json()).toMatchObject({ code: "KEY_RELEASE_DENIED" });
+    const forged = `${t.job.credential.slice(0, -4)}AAAA`;
+    expect(await (await t.post(t.body({ credential: forged }))).json()).toMatchObject({
+      code: "KEY_RELEASE_DENIED",
+    });
+    const malformed = await t.post({ credential: "x" });
+    expect(malformed.status).toBe(422);
+    const notJson = await t.app.request("/v1/key-release", { method: "POST", body: "{" });
+    expect(notJson.status).toBe(400);
+  });
+});

@@ -1,0 +1,502 @@
+/**
+ * Explore Mode end to end on the local platform (runs on the developer's machine / CI): a dataset with
+ * Explore Mode on the stack's chain, its desensitized sample sealed under the dataset key the dev guest
+ * agent derives, and the Privacy Plane's Explore routes (served here in-process, since ingest does not yet
+ * hand the running Privacy Plane a keyring entry for test datasets). A consumer opens a session, runs cells
+ * through Jupyter's REST and kernel WebSocket API, and takes a file out through the Output Gate.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CSV_HEADER, csvLine } from "@cce4long/cli/cohort/csv";
+import { cohortRows } from "@cce4long/cli/cohort/rows";
+import { ANVIL_MNEMONIC, LOCAL_ROLE_INDEX } from "@cce4long/contracts/local-accounts";
+import { buildExploreSampleArtefacts } from "@cce4long/enclave-runtime/explore/sample/sample-artefact";
+import { ExploreSessions } from "@cce4long/enclave-runtime/explore/session/explore-sessions";
+import { createHubExploreChain } from "@cce4long/enclave-runtime/explore/session/hub-explore-chain";
+import { manifestSampleSource } from "@cce4long/enclave-runtime/explore/session/sample-source";
+import { buildFingerprintIndex } from "@cce4long/enclave-runtime/gate/fingerprints/build";
+import { createPrivacyPlaneApp } from "@cce4long/enclave-runtime/http/app";
+import { exploreRoutes, exploreUpgradeHandler } from "@cce4long/enclave-runtime/http/explore-routes";
+import { MemoryObjectStore } from "@cce4long/enclave-runtime/ingest/memory-object-store";
+import {
+  cce4longHubAbi,
+  datasetIdOf,
+  EXPLORE_SAMPLE_PATH,
+  EXPLORE_SAMPLE_REPORT_PATH,
+  type ExploreExportResponse,
+  type ExploreSession,
+  ExploreSessionStatus,
+  LONGEVITY_COHORT_SCHEMA,
+  parseDeployment,
+} from "@cce4long/protocol";
+import { buildManifest, type ManifestEntry } from "@cce4long/protocol/datasets/manifest";
+import { gatePolicySchema } from "@cce4long/protocol/gate/policy";
+import { BUCKETS } from "@cce4long/protocol/storage/buckets";
+import { encryptBuffer, parseHeader } from "@cce4long/sealing";
+import { DstackKeyProvider } from "@cce4long/sealing/keys/dstack-key-provider";
+import { InMemoryKeyVersionStore } from "@cce4long/sealing/keys/key-version-store";
+import { DatasetKeyring } from "@cce4long/sealing/keys/keyring";
+import { serve } from "@hono/node-server";
+import { type Address, createPublicClient, createWalletClient, type Hex, http, keccak256, toHex } from "viem";
+import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+const stack = inject("stack");
+const account = (index: number) => mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index });
+const provider = account(LOCAL_ROLE_INDEX.provider);
+const consumer = account(LOCAL_ROLE_INDEX.consumer);
+const secondConsumer = account(LOCAL_ROLE_INDEX.secondConsumer);
+const PRICE = 10n ** 15n;
+
+let server: Server;
+let baseUrl: string;
+let sessions: ExploreSessions;
+let datasetId: Hex;
+let stateDir: string;
+let session: ExploreSession;
+let other: ExploreSession;
+const fullCsv = CSV_HEADER + [...cohortRows({ participants: 3000, seed: 99n })].map(csvLine).join("");
+const identifierValues = [...cohortRows({ participants: 3000, seed: 99n })]
+  .slice(0, 50)
+  .map((r) => r.full_name);
+
+async function chainSetUp(): Promise<void> {
+  const deployment = parseDeployment(JSON.parse(readFileSync(stack.deploymentFile, "utf8")));
+  const transport = http(stack.rpcUrl);
+  const reader = createPublicClient({ transport });
+  const address = deployment.contracts.hub.address;
+  const write = async (
+    who: typeof provider,
+    functionName: string,
+    args: readonly unknown[],
+    value?: bigint,
+  ) => {
+    const wallet = createWalletClient({ account: who, transport });
+    const hash = await wallet.writeContract({
+      address,
+      abi: cce4longHubAbi,
+      functionName,
+      args,
+      chain: null,
+      ...(value === undefined ? {} : { value }),
+    } as never);
+    await reader.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+  };
+  const salt = keccak256(toHex(`explore-it-${randomBytes(8).toString("hex")}`));
+  datasetId = datasetIdOf(provider.address, salt);
+  const terms = { pricePerPeriod: PRICE, periodSeconds: 86_400n, exploreOffered: true, freePreview: false };
+  await write(provider, "registerDataset", [
+    salt,
+    keccak256(toHex("meta")),
+    "s3://catalogue/explore.json",
+    terms,
+    [],
+  ]);
+  await write(consumer, "rent", [datasetId, 1], PRICE);
+  await write(secondConsumer, "rent", [datasetId, 1], PRICE);
+}
+
+/** What ingest will do: seal the full table and the sample under the dataset key and list them in a manifest. */
+async function datasetSetUp(keys: DstackKeyProvider, keyring: DatasetKeyring, store: MemoryObjectStore) {
+  const key = await keyring.createDataset(datasetId);
+  const rows = [...cohortRows({ participants: 3000, seed: 99n })];
+  const artefacts = await buildExploreSampleArtefacts(
+    rows,
+    LONGEVITY_COHORT_SCHEMA,
+    { k: 5, seed: 1 },
+    key.key,
+  );
+  const entry = (
+    kind: ManifestEntry["kind"],
+    path: string,
+    plaintext: Uint8Array,
+    rowCount: number | null,
+  ) => {
+    const sealed = encryptBuffer(plaintext, { key: key.key, datasetId, keyVersion: 1 });
+    const objectKey = `${datasetId}/v1/${path}`;
+    store.objects.set(`${BUCKETS.datasets}/${objectKey}`, sealed);
+    return {
+      kind,
+      path,
+      objectKey,
+      fileId: Buffer.from(parseHeader(sealed).header.fileId).toString("hex"),
+      keyVersion: 1,
+      chunkSize: 65_536,
+      plaintextBytes: plaintext.length,
+      ciphertextBytes: sealed.length,
+      ciphertextSha256: createHash("sha256").update(sealed).digest("hex"),
+      rows: rowCount,
+    } satisfies ManifestEntry;
+  };
+  const manifest = buildManifest({
+    format: "cce4long/dataset-manifest/v1",
+    datasetId,
+    uploadId: randomBytes(16).toString("hex"),
+    createdAt: new Date().toISOString(),
+    entries: [
+      entry("data", "cohort.csv", new TextEncoder().encode(fullCsv), rows.length),
+      entry("explore-sample", EXPLORE_SAMPLE_PATH, artefacts.csv, artefacts.report.rows),
+      entry("explore-sample", EXPLORE_SAMPLE_REPORT_PATH, artefacts.reportJson, null),
+    ],
+  });
+  const fingerprints = buildFingerprintIndex({ datasetKey: key.key, schema: LONGEVITY_COHORT_SCHEMA, rows });
+  key.wipe();
+  void keys;
+  return { manifest, fingerprints, report: artefacts.report };
+}
+
+beforeAll(async () => {
+  await chainSetUp();
+  const keys = new DstackKeyProvider({ endpoint: stack.guestAgentSocket });
+  const keyring = new DatasetKeyring({ provider: keys, store: new InMemoryKeyVersionStore() });
+  const store = new MemoryObjectStore();
+  const { manifest, fingerprints } = await datasetSetUp(keys, keyring, store);
+  const recorderKey = await keys.signingKey("chain-recorder");
+  const recorder = privateKeyToAccount(toHex(recorderKey.privateKey));
+  recorderKey.wipe();
+  const deployment = parseDeployment(JSON.parse(readFileSync(stack.deploymentFile, "utf8")));
+  stateDir = mkdtempSync(join(tmpdir(), "cce4long-explore-it-"));
+  sessions = new ExploreSessions({
+    chain: createHubExploreChain({ rpcUrl: stack.rpcUrl, deployment, recorder }),
+    samples: manifestSampleSource({
+      store,
+      latestManifest: async (id) => (id === datasetId ? manifest : undefined),
+    }),
+    keys: keyring,
+    gateFor: async () => ({ policy: gatePolicySchema.parse({}), fingerprints }),
+    stateDir,
+    sessionSeconds: 600,
+    maxSessions: 4,
+    jupyterBin: "/usr/bin/jupyter-notebook",
+    log: () => {},
+  });
+  await new Promise<void>((resolve) => {
+    server = serve({ fetch: (req) => app.fetch(req), hostname: "127.0.0.1", port: 0 }, () =>
+      resolve(),
+    ) as Server;
+  });
+  const port = (server.address() as { port: number }).port;
+  baseUrl = `http://127.0.0.1:${port}`;
+  const options = { sessions, publicUrl: baseUrl };
+  const app = createPrivacyPlaneApp({
+    deployment: "development",
+    guestAgentReachable: async () => true,
+    log: () => {},
+    routes: [exploreRoutes(options)],
+  });
+  server.on("upgrade", exploreUpgradeHandler(options));
+}, 120_000);
+
+afterAll(async () => {
+  await sessions?.closeAll();
+  await new Promise((r) => server?.close(r));
+  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+});
+
+async function open(who: Address): Promise<Response> {
+  return fetch(`${baseUrl}/v1/explore/sessions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-cce4long-caller": who },
+    body: JSON.stringify({ datasetId }),
+  });
+}
+
+const bearer = (s: ExploreSession) => ({ authorization: `Bearer ${s.accessToken}` });
+
+/** Runs one cell through the kernel WebSocket and returns its stdout (and any error). */
+async function runCell(s: ExploreSession, kernelId: string, code: string): Promise<string> {
+  const ws = new WebSocket(`${s.apiBase.replace(/^http/, "ws")}api/kernels/${kernelId}/channels`, {
+    headers: bearer(s),
+  } as never);
+  const msgId = randomBytes(8).toString("hex");
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`cell timed out: ${out}`)), 60_000);
+    ws.onerror = () => reject(new Error("websocket failed"));
+    ws.onopen = () =>
+      ws.send(
+        JSON.stringify({
+          header: {
+            msg_id: msgId,
+            username: "it",
+            session: msgId,
+            msg_type: "execute_request",
+            version: "5.3",
+          },
+          parent_header: {},
+          metadata: {},
+          content: { code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false },
+          channel: "shell",
+          buffers: [],
+        }),
+      );
+    ws.onmessage = (event) => {
+      const msg = JSON.parse(String(event.data)) as {
+        msg_type: string;
+        parent_header: { msg_id?: string };
+        content: { text?: string; ename?: string; evalue?: string; execution_state?: string };
+      };
+      if (msg.parent_header.msg_id !== msgId) return;
+      if (msg.msg_type === "stream") out += msg.content.text ?? "";
+      if (msg.msg_type === "error") out += `ERROR ${msg.content.ename}: ${msg.content.evalue}`;
+      if (msg.msg_type === "status" && msg.content.execution_state === "idle") {
+        clearTimeout(timer);
+        ws.close();
+        resolve(out);
+      }
+    };
+  });
+}
+
+describe("Explore Mode sessions", () => {
+  let kernelId: string;
+
+  it("opens a session for a consumer with an active rental, recorded on-chain, in under 5 s", async () => {
+    const started = performance.now();
+    const res = await open(consumer.address);
+    const elapsed = performance.now() - started;
+    expect(res.status).toBe(201);
+    session = (await res.json()) as ExploreSession;
+    console.log(`explore session start: ${Math.round(elapsed)} ms (Privacy Plane: ${session.startMs} ms)`);
+    expect(elapsed).toBeLessThan(5_000);
+    expect(session.freePreview).toBe(false);
+    expect(session.jupyterUrl).toBe(`${session.apiBase}?token=${session.accessToken}`);
+    const reader = createPublicClient({ transport: http(stack.rpcUrl) });
+    const onChain = await reader.readContract({
+      address: stack.hubAddress as Address,
+      abi: cce4longHubAbi,
+      functionName: "getExploreSession",
+      args: [datasetId, session.sessionId],
+    });
+    expect(onChain.status).toBe(ExploreSessionStatus.Open);
+    expect(onChain.consumer.toLowerCase()).toBe(consumer.address.toLowerCase());
+  });
+
+  it("refuses a consumer without a rental and a dataset that is not registered", async () => {
+    expect((await open(account(7).address)).status).toBe(403);
+    const res = await fetch(`${baseUrl}/v1/explore/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-cce4long-caller": consumer.address },
+      body: JSON.stringify({ datasetId: `0x${"12".repeat(32)}` }),
+    });
+    expect(res.status).toBe(404);
+  });
+
+  it("refuses unauthenticated requests and another user's token", async () => {
+    const res = await open(secondConsumer.address);
+    expect(res.status).toBe(201);
+    other = (await res.json()) as ExploreSession;
+    expect((await fetch(`${session.apiBase}api/status`)).status).toBe(401);
+    expect((await fetch(`${session.apiBase}api/status`, { headers: bearer(other) })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${session.apiBase}api/status`, {
+          headers: { authorization: "Bearer not-a-token-at-all" },
+        })
+      ).status,
+    ).toBe(401);
+    expect((await fetch(`${session.apiBase}api/status`, { headers: bearer(session) })).status).toBe(200);
+    // Another user's token cannot close the session either.
+    const close = await fetch(`${baseUrl}/v1/explore/sessions/${session.sessionId}`, {
+      method: "DELETE",
+      headers: bearer(other),
+    });
+    expect(close.status).toBe(401);
+  });
+
+  it("refuses a kernel WebSocket without the session's token", async () => {
+    const kernels = await fetch(`${session.apiBase}api/kernels`, {
+      method: "POST",
+      headers: bearer(session),
+    });
+    expect(kernels.status).toBe(201);
+    kernelId = ((await kernels.json()) as { id: string }).id;
+    const url = `${session.apiBase.replace(/^http/, "ws")}api/kernels/${kernelId}/channels`;
+    for (const init of [{}, { headers: bearer(other) }]) {
+      const ws = new WebSocket(url, init as never);
+      const outcome = await new Promise<string>((resolve) => {
+        ws.onopen = () => resolve("open");
+        ws.onerror = () => resolve("refused");
+      });
+      expect(outcome).toBe("refused");
+    }
+  });
+
+  it("swaps the browser URL's token for a session cookie", async () => {
+    const res = await fetch(session.jupyterUrl, { redirect: "manual" });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(new URL(session.apiBase).pathname);
+    const cookie = res.headers.get("set-cookie") ?? "";
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain(`Path=/v1/explore/sessions/${session.sessionId}/`);
+    const tree = await fetch(`${session.apiBase}tree`, { headers: { cookie: cookie.split(";")[0]! } });
+    expect(tree.status).toBe(200);
+  });
+
+  it("runs a notebook cell over the sample through the kernel", async () => {
+    const out = await runCell(
+      session,
+      kernelId,
+      [
+        "import pandas as pd, json",
+        "df = pd.read_csv('/data/sample.csv')",
+        "print(json.dumps({'rows': len(df), 'columns': list(df.columns), 'mean_age_band': str(df['age_at_baseline'].mode()[0])}))",
+      ].join("\n"),
+    );
+    const result = JSON.parse(out.trim()) as { rows: number; columns: string[] };
+    expect(result.rows).toBeGreaterThan(100);
+    expect(result.columns).toContain("epigenetic_clock_age");
+    expect(result.columns).not.toContain("full_name");
+    expect(result.columns).not.toContain("postcode");
+  });
+
+  it("cannot reach the full data from the kernel: only the sample is mounted", async () => {
+    const out = await runCell(
+      session,
+      kernelId,
+      [
+        "import os, json",
+        "found = []",
+        "for root, dirs, files in os.walk('/'):",
+        "    if root.startswith(('/proc', '/sys', '/dev', '/usr')): dirs[:] = []; continue",
+        "    found += [os.path.join(root, f) for f in files]",
+        `print(json.dumps({'data': sorted(os.listdir('/data')), 'files': found, 'host': [os.path.exists(p) for p in ${JSON.stringify([stateDir, stack.stateDir, "/work", "/root"])}]}))`,
+      ].join("\n"),
+    );
+    const result = JSON.parse(out.trim()) as { data: string[]; files: string[]; host: boolean[] };
+    expect(result.data).toEqual(["sample-report.json", "sample.csv"]);
+    expect(result.host).toEqual([false, false, false, false]);
+    const names = identifierValues.slice(0, 5);
+    const readable = await runCell(
+      session,
+      kernelId,
+      [
+        "import json",
+        "text = ''",
+        `for p in ${JSON.stringify(["/data/sample.csv", "/data/sample-report.json"])}:`,
+        "    text += open(p).read()",
+        `print(json.dumps([n in text for n in ${JSON.stringify(names)}] + ['full_name,' in text]))`,
+      ].join("\n"),
+    );
+    expect(JSON.parse(readable.trim())).toEqual([false, false, false, false, false, false]);
+    expect(result.files.filter((f) => f.endsWith(".sealed") || f.includes("cohort"))).toEqual([]);
+  });
+
+  it("cannot open a network connection from the kernel", async () => {
+    const port = new URL(baseUrl).port;
+    const out = await runCell(
+      session,
+      kernelId,
+      [
+        "import socket, json",
+        "results = {}",
+        `for name, target in [('privacy-plane', ('127.0.0.1', ${port})), ('object-store', ('127.0.0.1', ${new URL(stack.objectStore).port})), ('internet', ('1.1.1.1', 443))]:`,
+        "    try:",
+        "        socket.create_connection(target, timeout=2).close(); results[name] = 'connected'",
+        "    except OSError as e:",
+        "        results[name] = type(e).__name__",
+        "try:",
+        "    socket.getaddrinfo('example.com', 443); results['dns'] = 'resolved'",
+        "except OSError as e:",
+        "    results['dns'] = type(e).__name__",
+        "print(json.dumps(results))",
+      ].join("\n"),
+    );
+    const results = JSON.parse(out.trim()) as Record<string, string>;
+    for (const value of Object.values(results)) expect(value).not.toMatch(/connected|resolved/);
+  });
+
+  it("closes the notebook server's own download paths", async () => {
+    await runCell(session, kernelId, "open('/output/notes.csv', 'w').write('a,b\\n1,2\\n')");
+    for (const path of [
+      "files/notes.csv",
+      "nbconvert/html/x.ipynb",
+      "view/notes.csv",
+      "api/contents/notes.csv",
+    ]) {
+      const res = await fetch(`${session.apiBase}${path}`, { headers: bearer(session) });
+      expect(res.status, path).toBe(403);
+    }
+    const listing = await fetch(`${session.apiBase}api/contents`, { headers: bearer(session) });
+    expect(listing.status).toBe(200);
+    const names = ((await listing.json()) as { content: { name: string }[] }).content.map((c) => c.name);
+    expect(names).toContain("notes.csv");
+    expect(names).not.toContain(".cce4long");
+  });
+
+  it("takes a safe table out through the Output Gate and holds back a disclosive one", async () => {
+    await runCell(
+      session,
+      kernelId,
+      [
+        "import pandas as pd",
+        "df = pd.read_csv('/data/sample.csv')",
+        "t = df.groupby('sex').size().reset_index(name='n')",
+        "t.to_csv('/output/by_sex.csv', index=False)",
+        "pd.DataFrame({'sex': ['F', 'M'], 'n': [3, 4]}).to_csv('/output/small.csv', index=False)",
+        "import os; os.symlink('/etc/passwd', '/output/passwd.csv')",
+      ].join("\n"),
+    );
+    const exportFile = (path: string) =>
+      fetch(`${baseUrl}/v1/explore/sessions/${session.sessionId}/exports`, {
+        method: "POST",
+        headers: { ...bearer(session), "content-type": "application/json" },
+        body: JSON.stringify({
+          output: {
+            kind: "frequency_table",
+            path,
+            description: "participants by sex",
+            format: "csv",
+            countColumn: "n",
+            dimensionColumns: ["sex"],
+          },
+        }),
+      });
+    const safe = await exportFile("by_sex.csv");
+    expect(safe.status).toBe(200);
+    const answer = (await safe.json()) as ExploreExportResponse;
+    expect(answer.decision).toBe("auto-approved");
+    expect(Buffer.from(answer.contentBase64 ?? "", "base64").toString()).toMatch(/^sex,n\nF,\d+\nM,\d+\n$/);
+    const small = await exportFile("small.csv");
+    expect(small.status).not.toBe(200);
+    const held = (await small.json()) as ExploreExportResponse;
+    expect(held.released).toBe(false);
+    expect(held.contentBase64).toBeUndefined();
+    expect(held.report.files[0]!.findings.map((f) => f.rule)).toContain("disclosure.small_cell");
+    expect((await exportFile("passwd.csv")).status).toBe(404);
+    const unauthenticated = await fetch(`${baseUrl}/v1/explore/sessions/${session.sessionId}/exports`, {
+      method: "POST",
+      headers: { ...bearer(other), "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(unauthenticated.status).toBe(401);
+  });
+
+  it("tears the session down on close and records it on-chain", async () => {
+    const res = await fetch(`${baseUrl}/v1/explore/sessions/${session.sessionId}`, {
+      method: "DELETE",
+      headers: bearer(session),
+    });
+    expect(res.status).toBe(204);
+    expect((await fetch(`${session.apiBase}api/status`, { headers: bearer(session) })).status).toBe(401);
+    const reader = createPublicClient({ transport: http(stack.rpcUrl) });
+    const onChain = await reader.readContract({
+      address: stack.hubAddress as Address,
+      abi: cce4longHubAbi,
+      functionName: "getExploreSession",
+      args: [datasetId, session.sessionId],
+    });
+    expect(onChain.status).toBe(ExploreSessionStatus.Closed);
+    expect(sessions.size).toBe(1);
+    // Only the other consumer's session is still mounted.
+    expect(existsSync(stateDir)).toBe(true);
+    expect(
+      readFileSync("/proc/mounts", "utf8")
+        .split("\n")
+        .filter((l) => l.includes(stateDir)),
+    ).toHaveLength(1);
+  });
+});
