@@ -28,7 +28,10 @@ const REPO = resolve(import.meta.dirname, "..", "..");
 const MiB = 1024 * 1024;
 const PART_BYTES = 8 * MiB;
 const IN_FLIGHT = 3;
-const CREDENTIALS = { accessKeyId: "bench-access-key", secretAccessKey: `bench-secret-${randomBytes(8).toString("hex")}` };
+const CREDENTIALS = {
+  accessKeyId: "bench-access-key",
+  secretAccessKey: `bench-secret-${randomBytes(8).toString("hex")}`,
+};
 
 interface WorkerResult {
   ms: number;
@@ -48,11 +51,15 @@ async function* plaintext(total: number): AsyncGenerator<Uint8Array> {
 
 function runWorker(config: Record<string, unknown>): Promise<WorkerResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "enclave-runtime/src/ingest/bench-worker.ts")], {
-      cwd: REPO,
-      env: { ...process.env, CCE4LONG_INGEST_BENCH: JSON.stringify(config) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(REPO, "enclave-runtime/src/ingest/bench-worker.ts")],
+      {
+        cwd: REPO,
+        env: { ...process.env, CCE4LONG_INGEST_BENCH: JSON.stringify(config) },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -67,7 +74,8 @@ function runWorker(config: Record<string, unknown>): Promise<WorkerResult> {
 
 const benchmark: Benchmark = {
   name: "ingest",
-  description: "End-to-end ingest (staged envelope -> committed version) vs a raw copy through the object store",
+  description:
+    "End-to-end ingest (staged envelope -> committed version) vs a raw copy through the object store",
   async run(): Promise<Measurement[]> {
     const size = Number(process.env.CCE4LONG_BENCH_INGEST_BYTES ?? 2 * 1024 * MiB);
     const dir = mkdtempSync(join(tmpdir(), "cce4long-bench-ingest-"));
@@ -120,9 +128,22 @@ const benchmark: Benchmark = {
           createdAt: new Date().toISOString(),
           expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
           completedAt: new Date().toISOString(),
-          files: [{ index: 0, path: "bench.bin", size: staged.bytes, objectKey: stagedKey, multipartUploadId: null, partSize: null }],
+          files: [
+            {
+              index: 0,
+              path: "bench.bin",
+              size: staged.bytes,
+              objectKey: stagedKey,
+              multipartUploadId: null,
+              partSize: null,
+            },
+          ],
         };
-        await store.put(BUCKETS.staging, UPLOAD_KEYS.session(uploadId), new TextEncoder().encode(JSON.stringify(session)));
+        await store.put(
+          BUCKETS.staging,
+          UPLOAD_KEYS.session(uploadId),
+          new TextEncoder().encode(JSON.stringify(session)),
+        );
         const common = {
           store: kind,
           fsRoot,
@@ -141,7 +162,8 @@ const benchmark: Benchmark = {
         const copy = await runWorker({ ...common, mode: "copy" });
         await store.delete(BUCKETS.datasets, `bench-copy/${uploadId}`);
         const ingest = await runWorker({ ...common, mode: "ingest" });
-        if (ingest.outcome.kind !== "committed") throw new Error(`ingest did not commit: ${JSON.stringify(ingest.outcome)}`);
+        if (ingest.outcome.kind !== "committed")
+          throw new Error(`ingest did not commit: ${JSON.stringify(ingest.outcome)}`);
         await store.delete(BUCKETS.datasets, UPLOAD_KEYS.dataFile(datasetId, uploadId, 0));
         return { copy, ingest };
       };
@@ -159,7 +181,11 @@ const benchmark: Benchmark = {
             name: `ingest.${kind}.throughput.${label}`,
             value: mbps(ingest.ms),
             unit: "MB/s",
-            reference: { name: `raw copy of the same staged bytes, ${kind}`, value: mbps(copy.ms), unit: "MB/s" },
+            reference: {
+              name: `raw copy of the same staged bytes, ${kind}`,
+              value: mbps(copy.ms),
+              unit: "MB/s",
+            },
             goal: { on: "value", op: ">=", target: 300, text: "at least 300 MB/s (issue 4)" },
             notes: `${where}; plaintext ${label}, parts ${PART_BYTES / MiB} MiB x ${IN_FLIGHT} in flight; ingest ${(ingest.ms / 1000).toFixed(1)} s, copy ${(copy.ms / 1000).toFixed(1)} s`,
           },

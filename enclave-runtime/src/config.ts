@@ -58,6 +58,9 @@ const Schema = z.object({
   // --- Output review and result delivery (enclave-runtime/src/{review,manifest,delivery}) ---
   /** Review records and used nonces; on dstack this is the app's encrypted disk. Required in production. */
   PRIVACY_PLANE_STATE_DIR: z.string().min(1).optional(),
+  /** The transparency log (one canonical entry per line) whose head is committed on-chain; key release
+   * proves each VM measurement against it. Unset: an empty log, so no key is ever released. */
+  TRANSPARENCY_LOG_FILE: z.string().min(1).optional(),
   /** Bearer token the edge API presents (compared in constant time). Required in production. */
   PRIVACY_PLANE_API_TOKEN: z.string().min(32).optional(),
   /** Where review events go (POST /v1/internal/events); with PRIVACY_PLANE_EVENTS_SECRET, else only logged. */

@@ -23,10 +23,11 @@ async function run(): Promise<void> {
   if (!(await dstack.isReachable())) {
     throw new Error(`the dstack guest API at ${config.DSTACK_ENDPOINT} does not answer`);
   }
-  const privacyMode = await startPrivacyMode(config, process.env, log);
-  // One keyring for the process: what ingest writes, Explore sessions (and key release) read.
+  // One keyring for the process: the key versions ingest writes are the ones key release and
+  // Explore sessions read (rotation and retirement are enforced in one place).
   const keys = new DstackKeyProvider({ endpoint: config.DSTACK_ENDPOINT });
   const keyring = new DatasetKeyring({ provider: keys, store: new InMemoryKeyVersionStore() });
+  const privacyMode = await startPrivacyMode(config, process.env, log, { keys, keyring });
   const ingest = await startIngest(config, log, { keys, keyring });
   const explore = await startExplore(config, log, { keys, keyring });
   const reviews = await startReviews(config, log, privacyMode.inbox);

@@ -80,6 +80,11 @@ describe("GET /docs", () => {
       "/v1/auth/nonce",
       "/v1/auth/verify",
       "/v1/auth/session",
+      "/v1/jobs/{jobId}/result",
+      "/v1/reviews/{jobId}/decision",
+      "/v1/webhooks/trigger/{endpointId}",
+      "/v1/internal/events",
+      "WEBHOOK_SIGNATURE_INVALID",
       "AUTH_INVALID",
       "RATE_LIMITED",
     ]) {

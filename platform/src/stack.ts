@@ -142,6 +142,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       chainId: anvil.chainId,
       deploymentFile: layout.deploymentFile,
       guestAgentSocket: layout.guestAgentSocket,
+      transparencyLogFile: join(options.root, "transparency", "log.jsonl"),
     });
     timings.contracts = Math.round(performance.now() - t0);
     progress(`  ready: contracts at ${chain.hub} (${timings.contracts} ms)`);
@@ -158,6 +159,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         PRIVACY_PLANE_STATE_DIR: join(options.root, "privacy-plane"),
         // Where the local compute launcher runs boot agents (one folder per job).
         LOCAL_COMPUTE_DIR: join(options.root, "compute"),
+        TRANSPARENCY_LOG_FILE: join(options.root, "transparency", "log.jsonl"),
         DSTACK_ENDPOINT: layout.guestAgentSocket,
         RPC_URL: anvil.rpcUrl,
         CONTRACTS_DEPLOYMENT_FILE: layout.deploymentFile,

@@ -43,7 +43,10 @@ const s3 = new AwsClient({
   service: "s3",
   region: "us-east-1",
 });
-const verifier = createQuoteVerifier({ deployment: "development", tdx: { collateral: new CollateralCache() } });
+const verifier = createQuoteVerifier({
+  deployment: "development",
+  tdx: { collateral: new CollateralCache() },
+});
 
 let work: string;
 let datasetId: Hex;
@@ -74,7 +77,10 @@ async function register(): Promise<Hex> {
 
 async function providerApi(id: Hex): Promise<ApiClient> {
   const api = new ApiClient({ baseUrl: stack.edgeApi });
-  await api.signIn(localAccount("provider"), { chainId: stack.chainId, role: { kind: "provider", datasetId: id } });
+  await api.signIn(localAccount("provider"), {
+    chainId: stack.chainId,
+    role: { kind: "provider", datasetId: id },
+  });
   return api;
 }
 
@@ -124,7 +130,9 @@ describe("end-to-end upload", () => {
       args: [datasetId, 1],
     })) as Hex;
     expect(onChain).toBe(status.manifestRoot);
-    const manifestRes = await s3.fetch(`${stack.objectStore}/${BUCKETS.datasets}/${UPLOAD_KEYS.manifestByRoot(datasetId, onChain)}`);
+    const manifestRes = await s3.fetch(
+      `${stack.objectStore}/${BUCKETS.datasets}/${UPLOAD_KEYS.manifestByRoot(datasetId, onChain)}`,
+    );
     const manifest = verifyManifest(await manifestRes.json(), onChain);
     expect(manifest.entries.map((e) => [e.kind, e.path])).toEqual([
       ["data", "cohort.csv"],
@@ -153,9 +161,12 @@ describe("end-to-end upload", () => {
 
     // No plaintext anywhere in the object store's folder: names, record numbers, a whole row, a slice of the binary.
     const rows = csv.toString("utf8").split("\n");
-    const needles: Buffer[] = [rows[1]!, rows[1]!.split(",")[1]!, rows[1]!.split(",")[2]!, rows[1000]!.split(",")[2]!].map(
-      (s) => Buffer.from(s),
-    );
+    const needles: Buffer[] = [
+      rows[1]!,
+      rows[1]!.split(",")[1]!,
+      rows[1]!.split(",")[2]!,
+      rows[1000]!.split(",")[2]!,
+    ].map((s) => Buffer.from(s));
     needles.push(Buffer.from(big.subarray(5_000_000, 5_000_032)));
     const storeFiles = filesUnder(join(stack.stateDir, "object-store"));
     expect(storeFiles.length).toBeGreaterThan(3);
@@ -182,7 +193,14 @@ describe("end-to-end upload", () => {
       { files: [{ path: "x.csv", size: 200 }] },
     );
     const url = session.files[0]!.url;
-    expect((await fetch(url.replace(`/${session.uploadId}/0?`, `/${session.uploadId}/1?`), { method: "PUT", body: "x" })).status).toBe(403);
+    expect(
+      (
+        await fetch(url.replace(`/${session.uploadId}/0?`, `/${session.uploadId}/1?`), {
+          method: "PUT",
+          body: "x",
+        })
+      ).status,
+    ).toBe(403);
     expect((await fetch(url)).status).toBe(403);
     expect((await fetch(url.split("?")[0]!, { method: "PUT", body: "x" })).status).toBe(403);
     expect((await fetch(url, { method: "PUT", body: "y".repeat(200) })).status).toBe(200);

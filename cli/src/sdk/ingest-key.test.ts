@@ -20,7 +20,12 @@ const hex = (n: number, byte: string) => byte.repeat(n);
 function app(quote?: (reportData: Uint8Array) => Promise<Uint8Array>) {
   return ingestKeyRoutes({
     deployment: "development",
-    ingestKeyPair: async () => ({ version: 1, privateKey: PRIVATE, publicKey: x25519PublicKey(PRIVATE), wipe: () => {} }),
+    ingestKeyPair: async () => ({
+      version: 1,
+      privateKey: PRIVATE,
+      publicKey: x25519PublicKey(PRIVATE),
+      wipe: () => {},
+    }),
     quote:
       quote ??
       (async (reportData) =>
@@ -52,7 +57,12 @@ const dev = createDevQuoteVerifier({ deployment: "development" });
 describe("ingest key publication", () => {
   it("publishes the key with a quote the provider's client verifies, marked insecure in development", async () => {
     const body = await fetchKey();
-    expect(body).toMatchObject({ keyVersion: 1, nonce: NONCE, evidenceFormat: "insecure-dev", deployment: "development" });
+    expect(body).toMatchObject({
+      keyVersion: 1,
+      nonce: NONCE,
+      evidenceFormat: "insecure-dev",
+      deployment: "development",
+    });
     const verified = await verifyIngestKey(body, { verifier: dev, expectedNonce: NONCE });
     expect(Buffer.from(verified.publicKey).equals(Buffer.from(x25519PublicKey(PRIVATE)))).toBe(true);
     expect(verified.insecure).toBe(true);
@@ -74,21 +84,33 @@ describe("ingest key publication", () => {
 
   it("refuses a swapped public key, another nonce, and a quote over other report_data", async () => {
     const body = await fetchKey();
-    const swapped = { ...body, publicKey: Buffer.from(x25519PublicKey(new Uint8Array(32).fill(6))).toString("hex") };
-    await expect(verifyIngestKey(swapped, { verifier: dev, expectedNonce: NONCE })).rejects.toThrow(/does not commit/);
-    await expect(verifyIngestKey(body, { verifier: dev, expectedNonce: "cd".repeat(32) })).rejects.toThrow(/another nonce/);
+    const swapped = {
+      ...body,
+      publicKey: Buffer.from(x25519PublicKey(new Uint8Array(32).fill(6))).toString("hex"),
+    };
+    await expect(verifyIngestKey(swapped, { verifier: dev, expectedNonce: NONCE })).rejects.toThrow(
+      /does not commit/,
+    );
+    await expect(verifyIngestKey(body, { verifier: dev, expectedNonce: "cd".repeat(32) })).rejects.toThrow(
+      /another nonce/,
+    );
     const replayed = await fetchKey("cd".repeat(32));
     await expect(
       verifyIngestKey({ ...replayed, nonce: NONCE }, { verifier: dev, expectedNonce: NONCE }),
     ).rejects.toThrow(/does not commit/);
-    await expect(verifyIngestKey({ ...body, publicKey: "zz" }, { verifier: dev, expectedNonce: NONCE })).rejects.toThrow(
-      /malformed/,
-    );
+    await expect(
+      verifyIngestKey({ ...body, publicKey: "zz" }, { verifier: dev, expectedNonce: NONCE }),
+    ).rejects.toThrow(/malformed/);
   });
 
   it("refuses development evidence with a production verifier", async () => {
-    const production = createQuoteVerifier({ deployment: "production", tdx: { collateral: new CollateralCache() } });
-    await expect(verifyIngestKey(await fetchKey(), { verifier: production, expectedNonce: NONCE })).rejects.toMatchObject({
+    const production = createQuoteVerifier({
+      deployment: "production",
+      tdx: { collateral: new CollateralCache() },
+    });
+    await expect(
+      verifyIngestKey(await fetchKey(), { verifier: production, expectedNonce: NONCE }),
+    ).rejects.toMatchObject({
       code: "ATTESTATION_INVALID",
     });
   });
@@ -101,7 +123,9 @@ describe("ingest key publication", () => {
         return { ...report, teeType: "tdx" };
       },
     };
-    await expect(verifyIngestKey(body, { verifier: fakeTdx, expectedNonce: NONCE })).rejects.toThrow(/does not trust/);
+    await expect(verifyIngestKey(body, { verifier: fakeTdx, expectedNonce: NONCE })).rejects.toThrow(
+      /does not trust/,
+    );
     const report = await dev.verify(Buffer.from(body.evidence as string, "hex"), { now: new Date() });
     const ok = await verifyIngestKey(body, {
       verifier: fakeTdx,

@@ -6,7 +6,11 @@
  */
 import type { QuoteVerifier, VerifiedReport } from "@cce4long/enclave-runtime/attestation/quote-verifier";
 import { Cce4longError, type IngestKey, IngestKeySchema } from "@cce4long/protocol";
-import { buildReportData, REPORT_DATA_PURPOSE, reportDataEquals } from "@cce4long/protocol/attestation/report-data";
+import {
+  buildReportData,
+  REPORT_DATA_PURPOSE,
+  reportDataEquals,
+} from "@cce4long/protocol/attestation/report-data";
 
 export interface VerifyIngestKeyOptions {
   verifier: QuoteVerifier;
@@ -28,11 +32,15 @@ export interface VerifiedIngestKey {
   insecure: boolean;
 }
 
-export async function verifyIngestKey(value: unknown, options: VerifyIngestKeyOptions): Promise<VerifiedIngestKey> {
+export async function verifyIngestKey(
+  value: unknown,
+  options: VerifyIngestKeyOptions,
+): Promise<VerifiedIngestKey> {
   const parsed = IngestKeySchema.safeParse(value);
   if (!parsed.success) throw rejected("the ingest key response is malformed");
   const key: IngestKey = parsed.data;
-  if (key.nonce !== options.expectedNonce.toLowerCase()) throw rejected("the ingest key was attested for another nonce");
+  if (key.nonce !== options.expectedNonce.toLowerCase())
+    throw rejected("the ingest key was attested for another nonce");
   const publicKey = Uint8Array.from(Buffer.from(key.publicKey, "hex"));
   const expected = buildReportData({
     purpose: REPORT_DATA_PURPOSE.INGEST_KEY_PUBLICATION,

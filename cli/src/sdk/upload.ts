@@ -90,7 +90,8 @@ export async function uploadDataset(options: UploadDatasetOptions): Promise<Uplo
     const completeParts: { index: number; parts?: { partNumber: number; etag: string }[] }[] = [];
     for (const [index, file] of state.files.entries()) {
       const target = targets.find((t) => t.index === index);
-      if (target === undefined) throw new Cce4longError("UPLOAD_STATE_INVALID", `no upload target for ${file.path}`);
+      if (target === undefined)
+        throw new Cce4longError("UPLOAD_STATE_INVALID", `no upload target for ${file.path}`);
       await uploadFile(file, target, state.datasetId, options, doFetch, save);
       if (target.method === "multipart") {
         completeParts.push({
@@ -114,7 +115,9 @@ export async function uploadDataset(options: UploadDatasetOptions): Promise<Uplo
   }
 }
 
-async function startSession(options: UploadDatasetOptions): Promise<{ state: UploadState; targets: UploadTarget[] }> {
+async function startSession(
+  options: UploadDatasetOptions,
+): Promise<{ state: UploadState; targets: UploadTarget[] }> {
   const nonce = randomBytes(32).toString("hex");
   const sources = await Promise.all(
     options.files.map(async (f) => {
@@ -122,10 +125,14 @@ async function startSession(options: UploadDatasetOptions): Promise<{ state: Upl
       return { ...f, size: info.size, mtimeMs: info.mtimeMs, sha256: await sha256File(f.source) };
     }),
   );
-  const session = await options.api.request<CreateUploadResponse>("POST", `/v1/datasets/${options.datasetId}/uploads`, {
-    ingestKeyNonce: nonce,
-    files: sources.map((f) => ({ path: f.path, size: envelopeLength(options.datasetId, f.size) })),
-  });
+  const session = await options.api.request<CreateUploadResponse>(
+    "POST",
+    `/v1/datasets/${options.datasetId}/uploads`,
+    {
+      ingestKeyNonce: nonce,
+      files: sources.map((f) => ({ path: f.path, size: envelopeLength(options.datasetId, f.size) })),
+    },
+  );
   const key = await verifyIngestKey(session.ingestKey, {
     verifier: options.verifier,
     expectedNonce: nonce,
@@ -150,7 +157,13 @@ async function startSession(options: UploadDatasetOptions): Promise<{ state: Upl
     materials.contentKey.fill(0);
   }
   return {
-    state: { version: 1, datasetId: options.datasetId, uploadId: session.uploadId, ingestKeyVersion: key.keyVersion, files },
+    state: {
+      version: 1,
+      datasetId: options.datasetId,
+      uploadId: session.uploadId,
+      ingestKeyVersion: key.keyVersion,
+      files,
+    },
     targets: session.files,
   };
 }
@@ -220,7 +233,8 @@ async function uploadFile(
         continue;
       }
       const url = urls.get(partNumber);
-      if (url === undefined) throw new Cce4longError("UPLOAD_STATE_INVALID", `no URL for part ${partNumber} of ${file.path}`);
+      if (url === undefined)
+        throw new Cce4longError("UPLOAD_STATE_INVALID", `no URL for part ${partNumber} of ${file.path}`);
       const task = put(doFetch, url, body, file.path)
         .then(async (etag) => {
           file.parts[String(partNumber)] = etag;
@@ -248,7 +262,11 @@ async function put(doFetch: typeof fetch, url: string, body: Uint8Array, path: s
   try {
     response = await doFetch(url, { method: "PUT", body, signal: AbortSignal.timeout(10 * 60_000) });
   } catch (cause) {
-    throw new Cce4longError("OBJECT_STORE_FAILED", `uploading ${path} failed: the object store cannot be reached`, { cause });
+    throw new Cce4longError(
+      "OBJECT_STORE_FAILED",
+      `uploading ${path} failed: the object store cannot be reached`,
+      { cause },
+    );
   }
   await response.body?.cancel();
   if (!response.ok) {

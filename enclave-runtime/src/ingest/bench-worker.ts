@@ -9,8 +9,8 @@ import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { keyFingerprint } from "@cce4long/sealing/keys/derive";
 import { z } from "zod";
 import { DEFAULT_DERIVED_BUILDERS } from "./derived";
-import { type DatasetVersionChain, ingestUpload } from "./ingest-upload";
 import { FsObjectStore } from "./fs-object-store";
+import { type DatasetVersionChain, ingestUpload } from "./ingest-upload";
 import { S3ObjectStore } from "./object-store";
 import { writeObjectStream } from "./object-writer";
 
@@ -34,7 +34,9 @@ const Config = z.object({
 
 const config = Config.parse(JSON.parse(process.env.CCE4LONG_INGEST_BENCH ?? "{}"));
 const store =
-  config.store === "fs" ? new FsObjectStore(config.fsRoot ?? tmpdir()) : new S3ObjectStore({ ...config, region: "us-east-1" });
+  config.store === "fs"
+    ? new FsObjectStore(config.fsRoot ?? tmpdir())
+    : new S3ObjectStore({ ...config, region: "us-east-1" });
 const write = { partSize: config.partBytes, maxInFlight: config.inFlight };
 const started = performance.now();
 let outcome: unknown;
@@ -43,14 +45,21 @@ let bytes = 0;
 if (config.mode === "copy") {
   const source = await store.getStream(BUCKETS.staging, config.stagedKey);
   if (source === null) throw new Error("staged object missing");
-  const written = await writeObjectStream(store, BUCKETS.datasets, `bench-copy/${config.uploadId}`, source, write);
+  const written = await writeObjectStream(
+    store,
+    BUCKETS.datasets,
+    `bench-copy/${config.uploadId}`,
+    source,
+    write,
+  );
   bytes = written.bytes;
   outcome = { kind: "copied" };
 } else {
   const versions: string[] = [];
   const chain: DatasetVersionChain = {
     dataset: async () => ({ provider: config.provider, retired: false }),
-    findVersion: async (_id, root) => (versions.includes(root) ? { version: versions.indexOf(root) + 1 } : null),
+    findVersion: async (_id, root) =>
+      versions.includes(root) ? { version: versions.indexOf(root) + 1 } : null,
     commitVersion: async (_id, root) => {
       versions.push(root);
       return { version: versions.length, transactionHash: `0x${"00".repeat(32)}` };

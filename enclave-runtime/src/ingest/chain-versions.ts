@@ -10,12 +10,12 @@ import {
   BaseError,
   ContractFunctionRevertedError,
   createPublicClient,
-  createWalletClient,
   defineChain,
   type Hex,
   http,
   parseEventLogs,
 } from "viem";
+import { createHubWriter } from "../chain/hub-writer";
 import type { DatasetVersionChain } from "./ingest-upload";
 
 export interface ChainVersionsOptions {
@@ -35,13 +35,22 @@ export function chainVersions(options: ChainVersionsOptions): DatasetVersionChai
     rpcUrls: { default: { http: [options.rpcUrl] } },
   });
   const reader = createPublicClient({ chain, transport: http(options.rpcUrl) });
-  const writer = createWalletClient({ account: options.account, chain, transport: http(options.rpcUrl) });
+  const recorder = createHubWriter({
+    rpcUrl: options.rpcUrl,
+    deployment: options.deployment,
+    recorder: options.account,
+  });
   const hub = options.deployment.contracts.hub.address;
   const depth = options.searchDepth ?? 256;
 
   const getDataset = async (datasetId: string) => {
     try {
-      return await reader.readContract({ address: hub, abi: cce4longHubAbi, functionName: "getDataset", args: [datasetId as Hex] });
+      return await reader.readContract({
+        address: hub,
+        abi: cce4longHubAbi,
+        functionName: "getDataset",
+        args: [datasetId as Hex],
+      });
     } catch (error) {
       if (revertName(error) === "DatasetsUnknownDataset") return null;
       throw unreachable(error);
@@ -60,7 +69,12 @@ export function chainVersions(options: ChainVersionsOptions): DatasetVersionChai
       const newest = Number(found.versionCount);
       for (let version = newest; version >= 1 && version > newest - depth; version--) {
         const stored = await reader
-          .readContract({ address: hub, abi: cce4longHubAbi, functionName: "datasetVersionRoot", args: [datasetId as Hex, version] })
+          .readContract({
+            address: hub,
+            abi: cce4longHubAbi,
+            functionName: "datasetVersionRoot",
+            args: [datasetId as Hex, version],
+          })
           .catch((error: unknown) => {
             throw unreachable(error);
           });
@@ -76,29 +90,33 @@ export function chainVersions(options: ChainVersionsOptions): DatasetVersionChai
       if (again !== null) return { version: again.version, transactionHash: null };
       let hash: Hex;
       try {
-        const { request } = await reader.simulateContract({
-          account: options.account,
-          address: hub,
-          abi: cce4longHubAbi,
-          functionName: "commitDatasetVersion",
-          args: [datasetId as Hex, root as Hex],
-        });
-        hash = await writer.writeContract(request);
+        // Through the process-wide recorder queue (chain/hub-writer.ts): no nonce race with the
+        // Privacy Plane's other records.
+        hash = await recorder.record("commitDatasetVersion", [datasetId as Hex, root as Hex]);
       } catch (error) {
-        const name = revertName(error);
+        const name =
+          error instanceof Cce4longError && error.code === "CHAIN_REVERTED" ? error.detail?.error : undefined;
         if (name !== undefined) {
-          throw new Cce4longError("UPLOAD_STATE_INVALID", `the chain refused the dataset version (${name})`, { cause: error });
+          throw new Cce4longError(
+            "UPLOAD_STATE_INVALID",
+            `the chain refused the dataset version (${String(name)})`,
+            {
+              cause: error,
+            },
+          );
         }
         throw unreachable(error);
       }
-      const receipt = await reader.waitForTransactionReceipt({ hash }).catch((error: unknown) => {
+      const receipt = await reader.getTransactionReceipt({ hash }).catch((error: unknown) => {
         throw unreachable(error);
       });
-      if (receipt.status !== "success") {
-        throw new Cce4longError("CHAIN_REVERTED", "the dataset version transaction reverted", { detail: { hash } });
-      }
-      const [event] = parseEventLogs({ abi: cce4longHubAbi, eventName: "DatasetVersionCommitted", logs: receipt.logs });
-      if (event === undefined) throw new Cce4longError("CHAIN_REVERTED", "no DatasetVersionCommitted event in the receipt");
+      const [event] = parseEventLogs({
+        abi: cce4longHubAbi,
+        eventName: "DatasetVersionCommitted",
+        logs: receipt.logs,
+      });
+      if (event === undefined)
+        throw new Cce4longError("CHAIN_REVERTED", "no DatasetVersionCommitted event in the receipt");
       return { version: Number(event.args.version), transactionHash: hash };
     },
   };

@@ -36,7 +36,11 @@ export interface DerivedArtefactBuilder {
 }
 
 /** The fingerprint key of one dataset version: the gate derives it again from the manifest's ids. */
-export function fingerprintVersionKey(datasetKey: Uint8Array, datasetId: string, uploadId: string): Uint8Array {
+export function fingerprintVersionKey(
+  datasetKey: Uint8Array,
+  datasetId: string,
+  uploadId: string,
+): Uint8Array {
   return expandKey(datasetKey, INGEST_FINGERPRINT_VERSION_KEY_LABEL, datasetId, uploadId);
 }
 
@@ -55,7 +59,9 @@ export const fingerprintBuilder: DerivedArtefactBuilder = {
     };
     const key = fingerprintVersionKey(context.datasetKey, context.datasetId, context.uploadId);
     try {
-      return serializeFingerprintIndex(buildFingerprintIndex({ datasetKey: key, schema: first.schema, rows }));
+      return serializeFingerprintIndex(
+        buildFingerprintIndex({ datasetKey: key, schema: first.schema, rows }),
+      );
     } finally {
       key.fill(0);
     }

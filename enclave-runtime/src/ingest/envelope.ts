@@ -44,8 +44,7 @@ export interface EnvelopePrefix {
 /** Size of the staged object for a plaintext of `plaintextLength` bytes. */
 export function envelopeLength(datasetId: string, plaintextLength: number): number {
   return (
-    ENVELOPE_PREFIX_BYTES +
-    encryptedFileLength(headerLength(datasetId), plaintextLength, ENVELOPE_CHUNK_SIZE)
+    ENVELOPE_PREFIX_BYTES + encryptedFileLength(headerLength(datasetId), plaintextLength, ENVELOPE_CHUNK_SIZE)
   );
 }
 
@@ -96,7 +95,11 @@ export async function prepareEnvelope(
   prefix.set(bound, 0);
   prefix.set(sealed.enc, BOUND_PREFIX_BYTES);
   prefix.set(sealed.ciphertext, BOUND_PREFIX_BYTES + HPKE_ENC_BYTES);
-  return { prefix, contentKey: new Uint8Array(contentKey), payloadFileId: new Uint8Array(randomBytes(FILE_ID_BYTES)) };
+  return {
+    prefix,
+    contentKey: new Uint8Array(contentKey),
+    payloadFileId: new Uint8Array(randomBytes(FILE_ID_BYTES)),
+  };
 }
 
 /**
@@ -112,7 +115,12 @@ export async function* envelopeStream(
 ): AsyncGenerator<Uint8Array> {
   yield materials.prefix;
   const writer = beginWriteWithFileId(
-    { key: materials.contentKey, datasetId: options.datasetId, keyVersion: PAYLOAD_KEY_VERSION, chunkSize: ENVELOPE_CHUNK_SIZE },
+    {
+      key: materials.contentKey,
+      datasetId: options.datasetId,
+      keyVersion: PAYLOAD_KEY_VERSION,
+      chunkSize: ENVELOPE_CHUNK_SIZE,
+    },
     options.plaintextLength,
     materials.payloadFileId,
   );
@@ -148,7 +156,11 @@ export async function* envelopeStream(
 /** prepareEnvelope + envelopeStream for a one-shot upload; the content key is wiped at the end. */
 export async function* sealEnvelope(
   source: AsyncIterable<Uint8Array>,
-  options: EnvelopeContext & { ingestPublicKey: Uint8Array; ingestKeyVersion: number; plaintextLength: number },
+  options: EnvelopeContext & {
+    ingestPublicKey: Uint8Array;
+    ingestKeyVersion: number;
+    plaintextLength: number;
+  },
 ): AsyncGenerator<Uint8Array> {
   const materials = await prepareEnvelope(options);
   try {
@@ -161,10 +173,14 @@ export async function* sealEnvelope(
 /** Parses the fixed prefix (no key needed); throws UPLOAD_ENVELOPE_INVALID naming what is wrong. */
 export function parseEnvelopePrefix(bytes: Uint8Array): EnvelopePrefix {
   if (bytes.length < ENVELOPE_PREFIX_BYTES) {
-    throw invalid(`envelope is shorter than its ${ENVELOPE_PREFIX_BYTES}-byte prefix`, { length: bytes.length });
+    throw invalid(`envelope is shorter than its ${ENVELOPE_PREFIX_BYTES}-byte prefix`, {
+      length: bytes.length,
+    });
   }
-  if (!ENVELOPE_MAGIC.every((b, i) => bytes[i] === b)) throw invalid("not an upload envelope (magic missing)");
-  if (bytes[8] !== ENVELOPE_VERSION) throw invalid("unsupported upload envelope version", { version: bytes[8] });
+  if (!ENVELOPE_MAGIC.every((b, i) => bytes[i] === b))
+    throw invalid("not an upload envelope (magic missing)");
+  if (bytes[8] !== ENVELOPE_VERSION)
+    throw invalid("unsupported upload envelope version", { version: bytes[8] });
   const ingestKeyVersion = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(9);
   if (ingestKeyVersion < 1) throw invalid("ingest key version must be at least 1");
   return {
@@ -192,7 +208,11 @@ export async function openEnvelopeKey(
       aad: envelopeAad(prefix.bound, context),
     });
   } catch (cause) {
-    throw invalid("the upload envelope's content key does not open for this dataset, upload and path", {}, cause);
+    throw invalid(
+      "the upload envelope's content key does not open for this dataset, upload and path",
+      {},
+      cause,
+    );
   }
 }
 

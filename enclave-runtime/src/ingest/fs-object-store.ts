@@ -53,7 +53,13 @@ export class FsObjectStore implements ObjectStore {
     return id;
   }
 
-  async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<string> {
+  async uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Uint8Array,
+  ): Promise<string> {
     const id = `${bucket}/${key}/${uploadId}`;
     if (partNumber === 1) this.#partSizes.set(id, body.length);
     const size = this.#partSizes.get(id) ?? body.length;
@@ -66,7 +72,12 @@ export class FsObjectStore implements ObjectStore {
     return `"${partNumber}"`;
   }
 
-  async completeMultipart(bucket: string, key: string, uploadId: string, _parts: readonly CompletedPart[]): Promise<void> {
+  async completeMultipart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    _parts: readonly CompletedPart[],
+  ): Promise<void> {
     await rename(`${this.#path(bucket, key)}.${uploadId}`, this.#path(bucket, key));
   }
 

@@ -52,7 +52,11 @@ export function startIngestConsumer(options: IngestConsumerOptions): IngestConsu
       }
       try {
         const outcome = await ingestOnce(message);
-        options.log("ingest.message-done", { messageId: delivery.id, uploadId: message.uploadId, outcome: outcome.kind });
+        options.log("ingest.message-done", {
+          messageId: delivery.id,
+          uploadId: message.uploadId,
+          outcome: outcome.kind,
+        });
         delivery.ack();
       } catch (error) {
         options.log("ingest.retry-later", {

@@ -5,14 +5,13 @@
  */
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { parseDeployment } from "@cce4long/protocol";
+import { isCce4longError, parseDeployment } from "@cce4long/protocol";
 import { SUBSCRIPTIONS } from "@cce4long/protocol/queue/topics";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { DstackKeyProvider } from "@cce4long/sealing/keys/dstack-key-provider";
 import { InMemoryKeyVersionStore } from "@cce4long/sealing/keys/key-version-store";
 import { DatasetKeyring } from "@cce4long/sealing/keys/keyring";
 import type { DatasetKey, KeyProvider, X25519KeyPair } from "@cce4long/sealing/keys/types";
-import { isCce4longError } from "@cce4long/protocol";
 import { PubSub } from "@google-cloud/pubsub";
 import { DstackClient } from "@phala/dstack-sdk";
 import type { Hono } from "hono";
@@ -39,10 +38,15 @@ export interface IngestServiceOptions {
   keys?: KeyProvider;
 }
 
-export async function startIngest(config: PrivacyPlaneConfig, log: Log, options: IngestServiceOptions = {}): Promise<IngestService> {
+export async function startIngest(
+  config: PrivacyPlaneConfig,
+  log: Log,
+  options: IngestServiceOptions = {},
+): Promise<IngestService> {
   if (config.INGEST_ENABLED !== "true") return { routes: [], stop: async () => {} };
   const keys = options.keys ?? new DstackKeyProvider({ endpoint: config.DSTACK_ENDPOINT });
-  const keyring = options.keyring ?? new DatasetKeyring({ provider: keys, store: new InMemoryKeyVersionStore() });
+  const keyring =
+    options.keyring ?? new DatasetKeyring({ provider: keys, store: new InMemoryKeyVersionStore() });
   const dstack = new DstackClient(config.DSTACK_ENDPOINT);
   // The ingest key pair is needed for every upload: derived once, held for the process lifetime.
   const ingestPair: X25519KeyPair = await keys.ingestKeyPair();
@@ -50,7 +54,8 @@ export async function startIngest(config: PrivacyPlaneConfig, log: Log, options:
     ingestKeyRoutes({
       deployment: config.CCE4LONG_DEPLOYMENT,
       ingestKeyPair: async () => ingestPair,
-      quote: async (reportData) => Buffer.from((await dstack.getQuote(reportData)).quote.replace(/^0x/, ""), "hex"),
+      quote: async (reportData) =>
+        Buffer.from((await dstack.getQuote(reportData)).quote.replace(/^0x/, ""), "hex"),
       now: () => new Date(),
     }),
   ];
@@ -70,9 +75,9 @@ export async function startIngest(config: PrivacyPlaneConfig, log: Log, options:
     buckets: { staging: BUCKETS.staging, datasets: BUCKETS.datasets },
     datasetKeyForWrite: (datasetId: string) => datasetKeyForWrite(keyring, datasetId),
     ingestPrivateKey: async (version: number) => {
-      if (version === ingestPair.version) return ingestPair.privateKey.slice();
+      if (version === ingestPair.version) return Uint8Array.from(ingestPair.privateKey);
       const other = await keys.ingestKeyPair(version);
-      const copy = other.privateKey.slice();
+      const copy = Uint8Array.from(other.privateKey);
       other.wipe();
       return copy;
     },
@@ -92,7 +97,11 @@ export async function startIngest(config: PrivacyPlaneConfig, log: Log, options:
   const subscription = pubsub.subscription(SUBSCRIPTIONS.ingest.name, {
     flowControl: { maxMessages: 1, allowExcessMessages: false },
   });
-  const consumer: IngestConsumer = startIngestConsumer({ subscription, log, ingest: (message) => ingestUpload(deps, message) });
+  const consumer: IngestConsumer = startIngestConsumer({
+    subscription,
+    log,
+    ingest: (message) => ingestUpload(deps, message),
+  });
   log("ingest.listening", { subscription: SUBSCRIPTIONS.ingest.name, recorder: account.address });
 
   return {

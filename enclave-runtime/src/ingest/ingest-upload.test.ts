@@ -51,7 +51,12 @@ describe("ingestUpload", () => {
     const outcome = await ingestUpload(deps, message);
 
     const manifest = manifestOf(store, message.uploadId);
-    expect(outcome).toEqual({ kind: "committed", version: 1, manifestRoot: manifest.root, transactionHash: `0x${"cd".repeat(32)}` });
+    expect(outcome).toEqual({
+      kind: "committed",
+      version: 1,
+      manifestRoot: manifest.root,
+      transactionHash: `0x${"cd".repeat(32)}`,
+    });
     expect(chain.versions.get(DATASET)).toEqual([manifest.root]);
     expect(manifest.entries.map((e) => [e.kind, e.path, e.rows])).toEqual([
       ["data", "cohort.csv", 400],
@@ -67,9 +72,17 @@ describe("ingestUpload", () => {
     );
     expect(index.stats.rows).toBe(400);
     // Staging is gone except the session record; the manifest is also addressable by its root.
-    expect(store.keys(BUCKETS.staging)).toEqual([`${BUCKETS.staging}/${UPLOAD_KEYS.session(message.uploadId)}`]);
-    expect(store.objects.has(`${BUCKETS.datasets}/${UPLOAD_KEYS.manifestByRoot(DATASET, manifest.root)}`)).toBe(true);
-    expect(statusOf(store, message.uploadId)).toMatchObject({ state: "committed", version: 1, manifestRoot: manifest.root });
+    expect(store.keys(BUCKETS.staging)).toEqual([
+      `${BUCKETS.staging}/${UPLOAD_KEYS.session(message.uploadId)}`,
+    ]);
+    expect(
+      store.objects.has(`${BUCKETS.datasets}/${UPLOAD_KEYS.manifestByRoot(DATASET, manifest.root)}`),
+    ).toBe(true);
+    expect(statusOf(store, message.uploadId)).toMatchObject({
+      state: "committed",
+      version: 1,
+      manifestRoot: manifest.root,
+    });
     expect(store.openMultipartUploads).toBe(0);
   });
 
@@ -78,7 +91,9 @@ describe("ingestUpload", () => {
     const message = await stageUpload(store, FILES);
     await ingestUpload(deps, message);
     const firstRow = new TextDecoder().decode(COHORT).split("\n")[1]!;
-    const needles = [firstRow.split(",")[1]!, firstRow.split(",")[2]!, firstRow.slice(0, 40)].map((s) => Buffer.from(s));
+    const needles = [firstRow.split(",")[1]!, firstRow.split(",")[2]!, firstRow.slice(0, 40)].map((s) =>
+      Buffer.from(s),
+    );
     for (const [key, bytes] of store.objects) {
       for (const needle of needles) expect(Buffer.from(bytes).includes(needle), key).toBe(false);
     }
@@ -90,7 +105,9 @@ describe("ingestUpload", () => {
     const message = await stageUpload(store, [{ path: "big.bin", plaintext: big }]);
     await ingestUpload(deps, message);
     expect(store.operations.filter((op) => op.startsWith("uploadPart")).length).toBe(3);
-    expect(Buffer.from(decryptedFiles(store, message.uploadId).get("big.bin")!).equals(Buffer.from(big))).toBe(true);
+    expect(
+      Buffer.from(decryptedFiles(store, message.uploadId).get("big.bin")!).equals(Buffer.from(big)),
+    ).toBe(true);
   });
 
   it("is idempotent: a duplicate message after the commit changes nothing and commits nothing", async () => {
@@ -99,7 +116,11 @@ describe("ingestUpload", () => {
     const first = await ingestUpload(deps, message);
     const second = await ingestUpload(deps, message);
     expect(chain.commits).toBe(1);
-    expect(second).toMatchObject({ kind: "committed", version: 1, manifestRoot: (first as { manifestRoot: string }).manifestRoot });
+    expect(second).toMatchObject({
+      kind: "committed",
+      version: 1,
+      manifestRoot: (first as { manifestRoot: string }).manifestRoot,
+    });
   });
 
   it("survives a crash before each object-store step: the retry ends with exactly one version", async () => {
@@ -118,14 +139,19 @@ describe("ingestUpload", () => {
       await expect(ingestUpload(deps, message), `crash at step ${crashAt}`).rejects.toMatchObject({
         code: "OBJECT_STORE_FAILED",
       });
-      expect(chain.commits, `no version is visible after a crash at step ${crashAt} unless committed`).toBeLessThanOrEqual(1);
+      expect(
+        chain.commits,
+        `no version is visible after a crash at step ${crashAt} unless committed`,
+      ).toBeLessThanOrEqual(1);
       store.failOn = undefined;
       const outcome = await ingestUpload(deps, message);
       expect(outcome.kind, `retry after a crash at step ${crashAt}`).toBe("committed");
       expect(chain.commits).toBe(1);
       const manifest = manifestOf(store, message.uploadId);
       expect(chain.versions.get(DATASET)).toEqual([manifest.root]);
-      expect(Buffer.from(decryptedFiles(store, message.uploadId).get("cohort.csv")!).equals(Buffer.from(COHORT))).toBe(true);
+      expect(
+        Buffer.from(decryptedFiles(store, message.uploadId).get("cohort.csv")!).equals(Buffer.from(COHORT)),
+      ).toBe(true);
       expect(store.keys(BUCKETS.staging)).toHaveLength(1);
     }
   });
@@ -159,15 +185,30 @@ describe("ingestUpload", () => {
     const outcome = await ingestUpload(deps, message);
     expect(outcome).toMatchObject({ kind: "failed", code: "UPLOAD_ENVELOPE_INVALID" });
     expect(chain.commits).toBe(0);
-    expect(statusOf(store, message.uploadId)).toMatchObject({ state: "failed", error: { code: "UPLOAD_ENVELOPE_INVALID" } });
-    expect(store.objects.has(`${BUCKETS.datasets}/${UPLOAD_KEYS.uploadManifest(DATASET, message.uploadId)}`)).toBe(false);
+    expect(statusOf(store, message.uploadId)).toMatchObject({
+      state: "failed",
+      error: { code: "UPLOAD_ENVELOPE_INVALID" },
+    });
+    expect(
+      store.objects.has(`${BUCKETS.datasets}/${UPLOAD_KEYS.uploadManifest(DATASET, message.uploadId)}`),
+    ).toBe(false);
   });
 
   it("refuses uploads the chain does not back: unknown, retired, or another provider's dataset", async () => {
     const cases: [string, (chain: ReturnType<typeof testDeps>["chain"]) => void][] = [
       ["not registered", (chain) => chain.datasets.clear()],
-      ["retired", (chain) => chain.datasets.set(DATASET, { provider: "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc", retired: true })],
-      ["not the dataset's provider", (chain) => chain.datasets.set(DATASET, { provider: `0x${"99".repeat(20)}`, retired: false })],
+      [
+        "retired",
+        (chain) =>
+          chain.datasets.set(DATASET, {
+            provider: "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc",
+            retired: true,
+          }),
+      ],
+      [
+        "not the dataset's provider",
+        (chain) => chain.datasets.set(DATASET, { provider: `0x${"99".repeat(20)}`, retired: false }),
+      ],
     ];
     for (const [reason, arrange] of cases) {
       const { deps, store, chain } = testDeps();
@@ -183,7 +224,10 @@ describe("ingestUpload", () => {
   it("refuses a session that was not completed, a message that does not match it, and a missing file", async () => {
     const a = testDeps();
     const open = await stageUpload(a.store, FILES, { completed: false });
-    expect(await ingestUpload(a.deps, open)).toMatchObject({ kind: "failed", message: expect.stringMatching(/not completed/) });
+    expect(await ingestUpload(a.deps, open)).toMatchObject({
+      kind: "failed",
+      message: expect.stringMatching(/not completed/),
+    });
     const b = testDeps();
     const staged = await stageUpload(b.store, FILES);
     expect(await ingestUpload(b.deps, { ...staged, provider: `0x${"77".repeat(20)}` })).toMatchObject({
@@ -195,7 +239,10 @@ describe("ingestUpload", () => {
       message: expect.stringMatching(/no upload session/),
     });
     await b.store.delete(BUCKETS.staging, UPLOAD_KEYS.staged(DATASET, staged.uploadId, 0));
-    expect(await ingestUpload(b.deps, staged)).toMatchObject({ kind: "failed", message: expect.stringMatching(/never uploaded/) });
+    expect(await ingestUpload(b.deps, staged)).toMatchObject({
+      kind: "failed",
+      message: expect.stringMatching(/never uploaded/),
+    });
     expect(b.chain.commits).toBe(0);
   });
 });

@@ -5,10 +5,11 @@
  * last before the chain, and the chain decides what is visible. A crash at any step leaves no version
  * half visible; running again finishes the job (docs/dataset-manifest.md, "Ingest and crashes").
  */
+
+import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { once } from "node:events";
 import {
   Cce4longError,
   type IngestStatusRecord,
@@ -38,7 +39,10 @@ export interface DatasetVersionChain {
   dataset(datasetId: string): Promise<{ provider: string; retired: boolean } | null>;
   /** The version whose manifest root is `root`, if one was committed. */
   findVersion(datasetId: string, root: string): Promise<{ version: number } | null>;
-  commitVersion(datasetId: string, root: string): Promise<{ version: number; transactionHash: string | null }>;
+  commitVersion(
+    datasetId: string,
+    root: string,
+  ): Promise<{ version: number; transactionHash: string | null }>;
 }
 
 export interface IngestDeps {
@@ -63,9 +67,18 @@ export type IngestOutcome =
   | { kind: "failed"; code: string; message: string };
 
 /** Codes that mean "the upload itself is wrong": acknowledged, recorded, not retried. */
-const PERMANENT = new Set(["UPLOAD_ENVELOPE_INVALID", "UPLOAD_STATE_INVALID", "DATASET_MANIFEST_INVALID", "NOT_FOUND", "VALIDATION_FAILED"]);
+const PERMANENT = new Set([
+  "UPLOAD_ENVELOPE_INVALID",
+  "UPLOAD_STATE_INVALID",
+  "DATASET_MANIFEST_INVALID",
+  "NOT_FOUND",
+  "VALIDATION_FAILED",
+]);
 
-export async function ingestUpload(deps: IngestDeps, message: IngestRequestedMessage): Promise<IngestOutcome> {
+export async function ingestUpload(
+  deps: IngestDeps,
+  message: IngestRequestedMessage,
+): Promise<IngestOutcome> {
   const { datasetId, uploadId } = message;
   try {
     const session = await readSession(deps, message);
@@ -82,7 +95,12 @@ export async function ingestUpload(deps: IngestDeps, message: IngestRequestedMes
       error: null,
     });
     deps.log("ingest.committed", { datasetId, uploadId, version: committed.version, root: manifest.root });
-    return { kind: "committed", version: committed.version, manifestRoot: manifest.root, transactionHash: committed.transactionHash };
+    return {
+      kind: "committed",
+      version: committed.version,
+      manifestRoot: manifest.root,
+      transactionHash: committed.transactionHash,
+    };
   } catch (error) {
     const code = isCce4longError(error) ? error.code : "INTERNAL";
     deps.log("ingest.failed", {
@@ -111,7 +129,10 @@ async function readSession(deps: IngestDeps, message: IngestRequestedMessage): P
   const parsed = UploadSessionRecordSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
   if (!parsed.success) throw stateInvalid("the upload session record is malformed");
   const session = parsed.data;
-  if (session.datasetId !== message.datasetId.toLowerCase() || session.provider.toLowerCase() !== message.provider.toLowerCase()) {
+  if (
+    session.datasetId !== message.datasetId.toLowerCase() ||
+    session.provider.toLowerCase() !== message.provider.toLowerCase()
+  ) {
     throw stateInvalid("the ingest message does not match its upload session");
   }
   if (session.completedAt === null) throw stateInvalid("the upload session was not completed");
@@ -129,7 +150,10 @@ async function ensureDatasetAccepts(deps: IngestDeps, session: UploadSessionReco
 }
 
 /** A manifest from an earlier attempt, if it is intact and every object it names is present. */
-async function readExistingManifest(deps: IngestDeps, session: UploadSessionRecord): Promise<DatasetManifest | null> {
+async function readExistingManifest(
+  deps: IngestDeps,
+  session: UploadSessionRecord,
+): Promise<DatasetManifest | null> {
   const key = UPLOAD_KEYS.uploadManifest(session.datasetId, session.uploadId);
   const bytes = await deps.store.getBytes(deps.buckets.datasets, key);
   if (bytes === null) return null;
@@ -144,7 +168,11 @@ async function readExistingManifest(deps: IngestDeps, session: UploadSessionReco
   if (committed !== null) return manifest;
   for (const entry of manifest.entries) {
     if ((await deps.store.head(deps.buckets.datasets, entry.objectKey)) !== entry.ciphertextBytes) {
-      deps.log("ingest.manifest-discarded", { uploadId: session.uploadId, reason: "object missing", key: entry.objectKey });
+      deps.log("ingest.manifest-discarded", {
+        uploadId: session.uploadId,
+        reason: "object missing",
+        key: entry.objectKey,
+      });
       return null;
     }
   }
@@ -152,7 +180,13 @@ async function readExistingManifest(deps: IngestDeps, session: UploadSessionReco
 }
 
 async function writeVersion(deps: IngestDeps, session: UploadSessionRecord): Promise<DatasetManifest> {
-  await writeStatus(deps, session, { state: "ingesting", version: null, manifestRoot: null, transactionHash: null, error: null });
+  await writeStatus(deps, session, {
+    state: "ingesting",
+    version: null,
+    manifestRoot: null,
+    transactionHash: null,
+    error: null,
+  });
   const datasetKey = await deps.datasetKeyForWrite(session.datasetId);
   const temp = await mkdtemp(join(deps.tempDir, "cce4long-ingest-"));
   try {
@@ -178,7 +212,7 @@ async function writeVersion(deps: IngestDeps, session: UploadSessionRecord): Pro
             deps.buckets.datasets,
             objectKey,
             localCopy ? teeToFile(ciphertext, localCopy) : ciphertext,
-            deps.write,
+            { ...deps.write, partSize: partSizeFor(file.size, deps.write.partSize) },
           ),
       });
       const schema = matchSchema(csv?.headerColumns);
@@ -207,8 +241,18 @@ async function writeVersion(deps: IngestDeps, session: UploadSessionRecord): Pro
     });
     const json = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
     // Content-addressed copy first, then the upload's pointer: a present pointer means a complete version.
-    await deps.store.put(deps.buckets.datasets, UPLOAD_KEYS.manifestByRoot(session.datasetId, manifest.root), json, "application/json");
-    await deps.store.put(deps.buckets.datasets, UPLOAD_KEYS.uploadManifest(session.datasetId, session.uploadId), json, "application/json");
+    await deps.store.put(
+      deps.buckets.datasets,
+      UPLOAD_KEYS.manifestByRoot(session.datasetId, manifest.root),
+      json,
+      "application/json",
+    );
+    await deps.store.put(
+      deps.buckets.datasets,
+      UPLOAD_KEYS.uploadManifest(session.datasetId, session.uploadId),
+      json,
+      "application/json",
+    );
     return manifest;
   } finally {
     datasetKey.wipe();
@@ -230,7 +274,13 @@ async function storeDerived(
     chunkSize: DATASET_CHUNK_SIZE,
   });
   const objectKey = UPLOAD_KEYS.derived(session.datasetId, session.uploadId, builder.name);
-  const written = await writeObjectStream(deps.store, deps.buckets.datasets, objectKey, single(sealed), deps.write);
+  const written = await writeObjectStream(
+    deps.store,
+    deps.buckets.datasets,
+    objectKey,
+    single(sealed),
+    deps.write,
+  );
   return {
     kind: builder.kind,
     path: `.cce4long/${builder.name}`,
@@ -273,7 +323,12 @@ async function writeStatusFor(
   uploadId: string,
   fields: Omit<IngestStatusRecord, "uploadId" | "datasetId" | "updatedAt">,
 ): Promise<void> {
-  const record: IngestStatusRecord = { uploadId, datasetId: datasetId.toLowerCase() as `0x${string}`, updatedAt: deps.now().toISOString(), ...fields };
+  const record: IngestStatusRecord = {
+    uploadId,
+    datasetId: datasetId.toLowerCase() as `0x${string}`,
+    updatedAt: deps.now().toISOString(),
+    ...fields,
+  };
   await deps.store.put(
     deps.buckets.datasets,
     UPLOAD_KEYS.status(datasetId.toLowerCase(), uploadId),
@@ -297,6 +352,12 @@ async function* teeToFile(source: AsyncIterable<Uint8Array>, path: string): Asyn
 
 async function* single(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
+}
+
+/** S3 allows 10,000 parts: large files get larger parts (in whole MiB), keeping a margin for the header. */
+export function partSizeFor(objectBytes: number, configured: number): number {
+  const MiB = 1024 * 1024;
+  return Math.max(configured, Math.ceil(objectBytes / 9_000 / MiB) * MiB);
 }
 
 function stateInvalid(message: string): Cce4longError {

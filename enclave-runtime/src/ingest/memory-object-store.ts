@@ -42,7 +42,7 @@ export class MemoryObjectStore implements ObjectStore {
 
   async put(bucket: string, key: string, body: Uint8Array): Promise<void> {
     this.#check("put", bucket, key);
-    this.objects.set(`${bucket}/${key}`, body.slice());
+    this.objects.set(`${bucket}/${key}`, Uint8Array.from(body));
   }
 
   async delete(bucket: string, key: string): Promise<void> {
@@ -57,15 +57,26 @@ export class MemoryObjectStore implements ObjectStore {
     return id;
   }
 
-  async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<string> {
+  async uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Uint8Array,
+  ): Promise<string> {
     this.#check("uploadPart", bucket, key);
     const parts = this.#multipart.get(`${uploadId}:${bucket}/${key}`);
     if (!parts) throw new Cce4longError("OBJECT_STORE_FAILED", "no such multipart upload");
-    parts.set(partNumber, body.slice());
+    parts.set(partNumber, Uint8Array.from(body)); // a copy: Buffer#slice would be a view
     return `"etag-${partNumber}-${body.length}"`;
   }
 
-  async completeMultipart(bucket: string, key: string, uploadId: string, parts: readonly CompletedPart[]): Promise<void> {
+  async completeMultipart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: readonly CompletedPart[],
+  ): Promise<void> {
     this.#check("completeMultipart", bucket, key);
     const stored = this.#multipart.get(`${uploadId}:${bucket}/${key}`);
     if (!stored) throw new Cce4longError("OBJECT_STORE_FAILED", "no such multipart upload");

@@ -22,8 +22,19 @@ export interface ObjectStore {
   /** Deleting an absent object succeeds (S3 semantics). */
   delete(bucket: string, key: string): Promise<void>;
   createMultipart(bucket: string, key: string): Promise<string>;
-  uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<string>;
-  completeMultipart(bucket: string, key: string, uploadId: string, parts: readonly CompletedPart[]): Promise<void>;
+  uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Uint8Array,
+  ): Promise<string>;
+  completeMultipart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: readonly CompletedPart[],
+  ): Promise<void>;
   abortMultipart(bucket: string, key: string, uploadId: string): Promise<void>;
 }
 
@@ -77,7 +88,12 @@ export class S3ObjectStore implements ObjectStore {
     return Number(res.headers.get("content-length") ?? "0");
   }
 
-  async put(bucket: string, key: string, body: Uint8Array, contentType = "application/octet-stream"): Promise<void> {
+  async put(
+    bucket: string,
+    key: string,
+    body: Uint8Array,
+    contentType = "application/octet-stream",
+  ): Promise<void> {
     const res = await this.#send("PUT", bucket, key, { body, headers: { "content-type": contentType } });
     await this.#ensureOk(res, "PUT", key);
     await res.body?.cancel();
@@ -98,7 +114,13 @@ export class S3ObjectStore implements ObjectStore {
     return id;
   }
 
-  async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<string> {
+  async uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Uint8Array,
+  ): Promise<string> {
     const query = `partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`;
     const res = await this.#send("PUT", bucket, key, { query, body });
     await this.#ensureOk(res, "UploadPart", key);
@@ -108,7 +130,12 @@ export class S3ObjectStore implements ObjectStore {
     return etag;
   }
 
-  async completeMultipart(bucket: string, key: string, uploadId: string, parts: readonly CompletedPart[]): Promise<void> {
+  async completeMultipart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: readonly CompletedPart[],
+  ): Promise<void> {
     const xml = completeMultipartXml(parts);
     const res = await this.#send("POST", bucket, key, {
       query: `uploadId=${encodeURIComponent(uploadId)}`,
@@ -119,11 +146,14 @@ export class S3ObjectStore implements ObjectStore {
     await this.#ensureOk(res, "CompleteMultipartUpload", key);
     // S3 may answer 200 with an <Error> body when completion fails late.
     const text = await res.text();
-    if (text.includes("<Error>")) throw failed("CompleteMultipartUpload failed", { key, body: text.slice(0, 300) });
+    if (text.includes("<Error>"))
+      throw failed("CompleteMultipartUpload failed", { key, body: text.slice(0, 300) });
   }
 
   async abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
-    const res = await this.#send("DELETE", bucket, key, { query: `uploadId=${encodeURIComponent(uploadId)}` });
+    const res = await this.#send("DELETE", bucket, key, {
+      query: `uploadId=${encodeURIComponent(uploadId)}`,
+    });
     if (res.status === 404) return;
     await this.#ensureOk(res, "AbortMultipartUpload", key);
     await res.body?.cancel();
@@ -160,7 +190,10 @@ export class S3ObjectStore implements ObjectStore {
 export function completeMultipartXml(parts: readonly CompletedPart[]): string {
   const body = [...parts]
     .sort((a, b) => a.partNumber - b.partNumber)
-    .map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${escapeXml(quoteEtag(p.etag))}</ETag></Part>`)
+    .map(
+      (p) =>
+        `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${escapeXml(quoteEtag(p.etag))}</ETag></Part>`,
+    )
     .join("");
   return `<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUpload>${body}</CompleteMultipartUpload>`;
 }
@@ -177,7 +210,9 @@ function escapeXml(value: string): string {
 function encodeKey(key: string): string {
   return key
     .split("/")
-    .map((s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .map((s) =>
+      encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+    )
     .join("/");
 }
 

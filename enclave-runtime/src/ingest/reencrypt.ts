@@ -42,7 +42,11 @@ export async function reencryptEnvelope(options: ReencryptOptions): Promise<Reen
   const iterator = options.source[Symbol.asyncIterator]();
   const { prefix, rest } = await takePrefix(iterator, ENVELOPE_PREFIX_BYTES);
   const parsed = parseEnvelopePrefix(prefix);
-  const contentKey = await openEnvelopeKey(parsed, await options.ingestPrivateKey(parsed.ingestKeyVersion), options.context);
+  const contentKey = await openEnvelopeKey(
+    parsed,
+    await options.ingestPrivateKey(parsed.ingestKeyVersion),
+    options.context,
+  );
   try {
     let payloadHeader: FileHeader | undefined;
     const plaintext = decryptStream(rest, contentKey, {

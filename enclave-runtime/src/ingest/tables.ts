@@ -50,7 +50,9 @@ export class CsvObserver {
     const end = newlineAt === -1 ? piece.length : newlineAt;
     for (let i = 0; i < end && header.length < MAX_HEADER_LINE; i++) header.push(piece[i]!);
     if (newlineAt !== -1 || header.length >= MAX_HEADER_LINE) {
-      this.#headerLine = Buffer.from(header).toString("utf8").replace(/^\uFEFF/, "");
+      this.#headerLine = Buffer.from(header)
+        .toString("utf8")
+        .replace(/^\uFEFF/, "");
       this.#header = undefined;
     }
   }
@@ -120,7 +122,8 @@ export function sealedCsvRows(path: string, key: Uint8Array): Iterable<Record<st
               else if (line !== "") yield toRecord(columns, splitCsvLine(line));
             }
           }
-          if (carry !== "" && columns !== undefined) yield toRecord(columns, splitCsvLine(carry.replace(/\r$/, "")));
+          if (carry !== "" && columns !== undefined)
+            yield toRecord(columns, splitCsvLine(carry.replace(/\r$/, "")));
         } finally {
           session.close();
         }

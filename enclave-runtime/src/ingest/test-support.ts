@@ -4,9 +4,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
-import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { UPLOAD_KEYS, type UploadSessionRecord } from "@cce4long/protocol";
 import type { IngestRequestedMessage } from "@cce4long/protocol/queue/messages";
+import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { keyFingerprint, x25519PublicKey } from "@cce4long/sealing/keys/derive";
 import type { DatasetKey } from "@cce4long/sealing/keys/types";
 import type { DerivedArtefactBuilder } from "./derived";
@@ -21,7 +21,9 @@ export const INGEST_PRIVATE_KEY = new Uint8Array(32).map((_, i) => i + 1);
 export const INGEST_PUBLIC_KEY = x25519PublicKey(INGEST_PRIVATE_KEY);
 
 export class FakeChain implements DatasetVersionChain {
-  datasets = new Map<string, { provider: string; retired: boolean }>([[DATASET, { provider: PROVIDER, retired: false }]]);
+  datasets = new Map<string, { provider: string; retired: boolean }>([
+    [DATASET, { provider: PROVIDER, retired: false }],
+  ]);
   versions = new Map<string, string[]>();
   commits = 0;
   /** Simulates "the transaction was mined but the answer was lost". */
@@ -47,7 +49,9 @@ export class FakeChain implements DatasetVersionChain {
     this.commits++;
     if (this.loseNextCommitAnswer) {
       this.loseNextCommitAnswer = false;
-      throw Object.assign(new Error("connection reset after sending the transaction"), { code: "CHAIN_UNREACHABLE" });
+      throw Object.assign(new Error("connection reset after sending the transaction"), {
+        code: "CHAIN_UNREACHABLE",
+      });
     }
     return { version: list.length, transactionHash: `0x${"cd".repeat(32)}` };
   }
@@ -59,10 +63,19 @@ export class FakeChain implements DatasetVersionChain {
 
 export function datasetKey(): DatasetKey {
   const key = DATASET_KEY_BYTES.slice();
-  return { datasetId: DATASET, keyVersion: 1, key, fingerprint: keyFingerprint(key), wipe: () => key.fill(0) };
+  return {
+    datasetId: DATASET,
+    keyVersion: 1,
+    key,
+    fingerprint: keyFingerprint(key),
+    wipe: () => key.fill(0),
+  };
 }
 
-export function testDeps(overrides: Partial<IngestDeps> = {}, derived: readonly DerivedArtefactBuilder[] = []) {
+export function testDeps(
+  overrides: Partial<IngestDeps> = {},
+  derived: readonly DerivedArtefactBuilder[] = [],
+) {
   const store = new MemoryObjectStore();
   const chain = new FakeChain();
   const logs: { event: string; fields: Record<string, unknown> }[] = [];
@@ -120,9 +133,20 @@ export async function stageUpload(
     );
     const objectKey = UPLOAD_KEYS.staged(datasetId, uploadId, index);
     await store.put(BUCKETS.staging, objectKey, bytes);
-    session.files.push({ index, path: file.path, size: bytes.length, objectKey, multipartUploadId: null, partSize: null });
+    session.files.push({
+      index,
+      path: file.path,
+      size: bytes.length,
+      objectKey,
+      multipartUploadId: null,
+      partSize: null,
+    });
   }
-  await store.put(BUCKETS.staging, UPLOAD_KEYS.session(uploadId), new TextEncoder().encode(JSON.stringify(session)));
+  await store.put(
+    BUCKETS.staging,
+    UPLOAD_KEYS.session(uploadId),
+    new TextEncoder().encode(JSON.stringify(session)),
+  );
   return {
     type: "ingest.requested",
     version: 1,

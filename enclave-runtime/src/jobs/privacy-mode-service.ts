@@ -7,12 +7,12 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isCce4longError, parseDeployment } from "@cce4long/protocol";
 import { SUBSCRIPTIONS } from "@cce4long/protocol/queue/topics";
-import { DstackKeyProvider } from "@cce4long/sealing/keys/dstack-key-provider";
-import { InMemoryKeyVersionStore } from "@cce4long/sealing/keys/key-version-store";
-import { DatasetKeyring } from "@cce4long/sealing/keys/keyring";
+import { memoryLogStore } from "@cce4long/protocol/transparency/log";
+import type { DatasetKeyring } from "@cce4long/sealing/keys/keyring";
+import type { KeyProvider } from "@cce4long/sealing/keys/types";
 import { PubSub } from "@google-cloud/pubsub";
 import type { Hono } from "hono";
-import { type Hex, toHex } from "viem";
+import { createPublicClient, type Hex, http, toHex } from "viem";
 import { privateKeyToAccount, signMessage } from "viem/accounts";
 import { createQuoteVerifier } from "../attestation/create-quote-verifier";
 import { CollateralCache } from "../attestation/tdx/collateral-cache";
@@ -27,6 +27,8 @@ import { type JobQueueConsumer, startJobQueueConsumer } from "../dispatch/job-qu
 import { JobTracker } from "../dispatch/job-tracker";
 import { jobOutputRoutes } from "../http/job-output-routes";
 import { keyReleaseRoutes } from "../http/key-release-routes";
+import { fileLogStore } from "../transparency/file-log-store";
+import { onChainLogHead, storeProofSource } from "../transparency/log-sources";
 import { createHubJobChain } from "./hub-job-chain";
 import { OutputInbox } from "./output-inbox";
 import { createObjectStoreSpecSource } from "./spec-source";
@@ -43,8 +45,9 @@ export async function startPrivacyMode(
   config: PrivacyPlaneConfig,
   env: Record<string, string | undefined>,
   log: Log,
+  shared: { keys: KeyProvider; keyring: DatasetKeyring },
 ): Promise<PrivacyModeService> {
-  const keys = new DstackKeyProvider({ endpoint: config.DSTACK_ENDPOINT });
+  const { keys, keyring } = shared;
   const deployment = parseDeployment(JSON.parse(readFileSync(config.CONTRACTS_DEPLOYMENT_FILE, "utf8")));
   // Held for the process lifetime (each is needed on every dispatch or key release); derived, never stored.
   const recorderKey = await keys.signingKey("chain-recorder");
@@ -65,7 +68,6 @@ export async function startPrivacyMode(
     accessKeyId: config.OBJECT_STORE_ACCESS_KEY_ID,
     secretAccessKey: config.OBJECT_STORE_SECRET_ACCESS_KEY,
   });
-  const keyring = new DatasetKeyring({ provider: keys, store: new InMemoryKeyVersionStore() });
   const credentialDomain = { chainId: deployment.chainId, hub: deployment.contracts.hub.address };
   const publicUrl =
     config.PRIVACY_PLANE_PUBLIC_URL ?? `http://${config.PRIVACY_PLANE_HOST}:${config.PRIVACY_PLANE_PORT}`;
@@ -121,6 +123,16 @@ export async function startPrivacyMode(
       chain,
       datasetKey,
       specs,
+      transparency: {
+        head: onChainLogHead(
+          createPublicClient({ transport: http(config.RPC_URL) }),
+          deployment.contracts.hub.address,
+        ),
+        // No log configured: an empty log, so every key release is refused (fail closed).
+        log: storeProofSource(
+          config.TRANSPARENCY_LOG_FILE ? fileLogStore(config.TRANSPARENCY_LOG_FILE) : memoryLogStore(),
+        ),
+      },
       gateOutputKey: async () => gatePublic,
       hooks: tracker,
       now: () => new Date(),

@@ -5,6 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { jobSpecCommitment } from "@cce4long/protocol/jobs/job-spec";
+import { memoryLogStore, TransparencyLog } from "@cce4long/protocol/transparency/log";
+import { TRANSPARENCY_ENTRY_API_VERSION } from "@cce4long/protocol/transparency/log-entry";
 import type { Hex } from "viem";
 import { signMessage } from "viem/accounts";
 import { createDevQuoteVerifier } from "../attestation/insecure/dev-quote-verifier";
@@ -12,6 +14,7 @@ import { InMemoryNonceStore } from "../credentials/nonce-store";
 import { createPrivacyPlaneApp } from "../http/app";
 import { keyReleaseRoutes } from "../http/key-release-routes";
 import { createInMemorySpecSource } from "../jobs/spec-source";
+import { storeProofSource } from "../transparency/log-sources";
 import type { KeyReleaseHooks } from "./release-key";
 import { fakeChain, TEST_DOMAIN, testCredential, testIssuer, testJob } from "./test-support";
 
@@ -37,6 +40,23 @@ export function keyReleaseFixture(
     refusedAfterAttestation: (jobId, reason) => hookCalls.push({ kind: "refused", jobId, value: reason }),
   };
   const gatePublicKey = randomBytes(32);
+  // A real transparency log in memory; its "committed" head is simply its current head here.
+  const logStore = memoryLogStore();
+  const transparency = {
+    head: { committedHead: async () => (await TransparencyLog.open(logStore)).head() },
+    log: storeProofSource(logStore),
+  };
+  /** Logs a development VM measurement, as the local platform does for its insecure attester. */
+  async function logMeasurement(measurementId: Hex): Promise<void> {
+    const log = await TransparencyLog.open(logStore);
+    await log.append({
+      apiVersion: TRANSPARENCY_ENTRY_API_VERSION,
+      kind: "vm-measurement",
+      loggedAt: "2026-01-01T00:00:00Z",
+      measurementId,
+      origin: "development",
+    });
+  }
   const app = createPrivacyPlaneApp({
     deployment: "development",
     guestAgentReachable: async () => true,
@@ -56,6 +76,7 @@ export function keyReleaseFixture(
           return { datasetId, keyVersion, key, fingerprint: "test", wipe: () => key.fill(0) };
         },
         specs: createInMemorySpecSource([FIXTURE_SPEC]),
+        transparency,
         gateOutputKey: async () => ({ publicKey: gatePublicKey, version: 1 }),
         hooks,
         now: () => new Date(),
@@ -78,5 +99,5 @@ export function keyReleaseFixture(
     return { job, credential, claims };
   }
 
-  return { app, chain, issuer, datasetKeyBytes, hookCalls, gatePublicKey, dispatchedJob };
+  return { app, chain, issuer, datasetKeyBytes, hookCalls, gatePublicKey, dispatchedJob, logMeasurement };
 }

@@ -19,9 +19,10 @@ const DEV_MEASUREMENT = measurementId({
   rtmr2: Buffer.from(hex48("d"), "hex"),
 });
 
-async function setUp() {
+async function setUp(options: { logged: boolean } = { logged: true }) {
   const fixture = keyReleaseFixture();
   fixture.chain.allowedMeasurements.add(DEV_MEASUREMENT);
+  if (options.logged) await fixture.logMeasurement(DEV_MEASUREMENT);
   const job = await fixture.dispatchedJob();
   const ephemeral = generateEphemeralKeyPair();
   const nonce = Buffer.from(job.claims.nonce.slice(2), "hex");
@@ -113,6 +114,17 @@ describe("POST /v1/key-release", () => {
     expect(await res.json()).toMatchObject({ code: "KEY_RELEASE_DENIED", detail: "Key release denied" });
     expect(t.hookCalls).toEqual([
       { kind: "refused", jobId: t.job.job.jobId, value: "MEASUREMENT_NOT_ALLOWED" },
+    ]);
+  });
+
+  it("error: a measurement allowed on-chain but absent from the transparency log gets no key", async () => {
+    const t = await setUp({ logged: false });
+    const res = await t.post(t.body());
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: "KEY_RELEASE_DENIED", detail: "Key release denied" });
+    expect(t.chain.records).toEqual([]);
+    expect(t.hookCalls).toEqual([
+      { kind: "refused", jobId: t.job.job.jobId, value: "MEASUREMENT_NOT_LOGGED" },
     ]);
   });
 

@@ -19,6 +19,11 @@ import {
 import type { NonceStore } from "../credentials/nonce-store";
 import type { JobChain } from "../jobs/job-chain";
 import type { JobSpecSource } from "../jobs/spec-source";
+import {
+  type CommittedLogHeadSource,
+  ensureMeasurementLogged,
+  type MeasurementProofSource,
+} from "../transparency/ensure-measurement-logged";
 import { KEY_RELEASE_DENIAL, keyReleaseDenied } from "./denial";
 import { ensureCredentialValid } from "./ensure-credential-valid";
 import { ensureEvidenceVerified } from "./ensure-evidence-verified";
@@ -54,6 +59,8 @@ export interface KeyReleaseDeps {
   /** DatasetKeyring.keyForRead in the service (refuses retired and unknown versions). */
   datasetKey(datasetId: string, keyVersion: number): Promise<DatasetKey>;
   specs: JobSpecSource;
+  /** The transparency log: the head committed on-chain, and proofs from an (untrusted) log server. */
+  transparency: { head: CommittedLogHeadSource; log: MeasurementProofSource };
   gateOutputKey(): Promise<{ publicKey: Uint8Array; version: number }>;
   hooks: KeyReleaseHooks;
   now(): Date;
@@ -94,6 +101,12 @@ export async function releaseKey(
       chain: deps.chain,
       datasetId: claims.datasetId,
       measurementId: report.measurementId,
+    });
+    await ensureMeasurementLogged({
+      measurementId: report.measurementId,
+      deployment: deps.deployment,
+      head: deps.transparency.head,
+      log: deps.transparency.log,
     });
     const job = await ensureJobState({ chain: deps.chain, claims });
     await ensureRentalActive({ chain: deps.chain, job });

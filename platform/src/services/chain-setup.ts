@@ -7,7 +7,13 @@
  * boot agents can receive keys; it is a fixed, public, INSECURE value.
  */
 
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { cce4longHubAbi, measurementId } from "@cce4long/protocol";
+import { TransparencyLog } from "@cce4long/protocol/transparency/log";
+import { TRANSPARENCY_ENTRY_API_VERSION } from "@cce4long/protocol/transparency/log-entry";
+import { commitLogHead, readCommittedLogHead } from "@cce4long/protocol/transparency/onchain-head";
+import type { LogHead } from "@cce4long/protocol/transparency/proofs";
 import { DstackKeyProvider } from "@cce4long/sealing/keys/dstack-key-provider";
 import {
   type Address,
@@ -27,12 +33,15 @@ import {
   devMrtd,
   replayRtmr,
 } from "../../../enclave-runtime/src/insecure/dev-guest-agent/measurements";
+import { fileLogStore } from "../../../enclave-runtime/src/transparency/file-log-store";
 
 export interface ChainSetupOptions {
   rpcUrl: string;
   chainId: number;
   deploymentFile: string;
   guestAgentSocket: string;
+  /** The local transparency log the Privacy Plane proves VM measurements against. */
+  transparencyLogFile: string;
 }
 
 export interface ChainSetup {
@@ -131,10 +140,45 @@ export async function setUpLocalChain(options: ChainSetupOptions): Promise<Chain
       }),
     );
   }
+  await logDevelopmentMeasurement(options.transparencyLogFile, devMeasurementId, async (head) => {
+    const committed = await readCommittedLogHead(reader, hub);
+    if (committed.treeSize === head.treeSize && committed.rootHash === head.rootHash) return;
+    await commitLogHead({ wallet: writer, publicClient: reader, hub, account: owner, chain }, head);
+  });
   return {
     hub,
     deployedBlock: deployment.contracts.hub.deployedBlock,
     privacyPlaneSigners: signers,
     devMeasurementId,
   };
+}
+
+/**
+ * Appends the development measurement to the local transparency log if it is not there, and has the
+ * log's head committed on-chain, so key release (which checks the log) can serve local boot agents.
+ * The entry is fixed (timestamp included), so a re-created log has the same root as before.
+ */
+async function logDevelopmentMeasurement(
+  file: string,
+  measurementId: Hex,
+  commit: (head: LogHead) => Promise<void>,
+): Promise<void> {
+  mkdirSync(dirname(file), { recursive: true });
+  const log = await TransparencyLog.open(fileLogStore(file));
+  const logged = log
+    .entries()
+    .some(
+      (e) => e.kind === "vm-measurement" && e.measurementId.toLowerCase() === measurementId.toLowerCase(),
+    );
+  if (!logged) {
+    await log.append({
+      apiVersion: TRANSPARENCY_ENTRY_API_VERSION,
+      kind: "vm-measurement",
+      loggedAt: "2026-01-01T00:00:00Z",
+      measurementId: measurementId.toLowerCase(),
+      origin: "development",
+      note: "INSECURE development attester of the local platform; refused by production key release",
+    });
+  }
+  await commit(log.head());
 }

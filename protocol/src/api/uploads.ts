@@ -44,7 +44,10 @@ export const IngestKeySchema = z.object({
   /** buildReportData(INGEST_KEY_PUBLICATION, publicKey, nonce) as hex; the verifier recomputes it. */
   reportData: HexBytes(64),
   /** The quote as hex: Intel TDX, or (development deployments only) the insecure development format. */
-  evidence: z.string().regex(/^[0-9a-f]+$/).max(64 * 1024),
+  evidence: z
+    .string()
+    .regex(/^[0-9a-f]+$/)
+    .max(64 * 1024),
   evidenceFormat: z.enum(["tdx", "insecure-dev"]),
   deployment: z.enum(["development", "production"]),
   issuedAt: TimestampSchema,
@@ -71,7 +74,10 @@ export const CreateUploadRequestSchema = z.object({
 });
 export type CreateUploadRequest = z.infer<typeof CreateUploadRequestSchema>;
 
-export const PresignedPartSchema = z.object({ partNumber: z.number().int().min(1).max(MAX_PARTS), url: z.url() });
+export const PresignedPartSchema = z.object({
+  partNumber: z.number().int().min(1).max(MAX_PARTS),
+  url: z.url(),
+});
 
 export const UploadTargetSchema = z.object({
   index: z.number().int().min(0),
@@ -100,7 +106,15 @@ export type CreateUploadResponse = z.infer<typeof CreateUploadResponseSchema>;
 // --- POST /v1/uploads/{uploadId}/urls (fresh URLs for a resumed upload) ------------------------
 
 export const RefreshUrlsRequestSchema = z.object({
-  files: z.array(z.object({ index: z.number().int().min(0), partNumbers: z.array(z.number().int().min(1).max(MAX_PARTS)).max(MAX_PARTS).optional() })).min(1).max(1000),
+  files: z
+    .array(
+      z.object({
+        index: z.number().int().min(0),
+        partNumbers: z.array(z.number().int().min(1).max(MAX_PARTS)).max(MAX_PARTS).optional(),
+      }),
+    )
+    .min(1)
+    .max(1000),
 });
 export type RefreshUrlsRequest = z.infer<typeof RefreshUrlsRequestSchema>;
 
@@ -120,7 +134,12 @@ export const CompletedPartSchema = z.object({
 
 export const CompleteUploadRequestSchema = z.object({
   files: z
-    .array(z.object({ index: z.number().int().min(0), parts: z.array(CompletedPartSchema).max(MAX_PARTS).optional() }))
+    .array(
+      z.object({
+        index: z.number().int().min(0),
+        parts: z.array(CompletedPartSchema).max(MAX_PARTS).optional(),
+      }),
+    )
     .max(1000)
     .default([]),
 });
@@ -139,8 +158,14 @@ export const UploadStatusSchema = z.object({
   completedAt: TimestampSchema.nullable(),
   /** Set once committed: the on-chain dataset version and its manifest root. */
   version: z.number().int().min(1).nullable(),
-  manifestRoot: z.string().regex(/^0x[0-9a-f]{64}$/).nullable(),
-  transactionHash: z.string().regex(/^0x[0-9a-f]{64}$/).nullable(),
+  manifestRoot: z
+    .string()
+    .regex(/^0x[0-9a-f]{64}$/)
+    .nullable(),
+  transactionHash: z
+    .string()
+    .regex(/^0x[0-9a-f]{64}$/)
+    .nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
 });
 export type UploadStatus = z.infer<typeof UploadStatusSchema>;
@@ -176,8 +201,14 @@ export const IngestStatusRecordSchema = z.object({
   state: z.enum(["ingesting", "committed", "failed"]),
   updatedAt: TimestampSchema,
   version: z.number().int().min(1).nullable(),
-  manifestRoot: z.string().regex(/^0x[0-9a-f]{64}$/).nullable(),
-  transactionHash: z.string().regex(/^0x[0-9a-f]{64}$/).nullable(),
+  manifestRoot: z
+    .string()
+    .regex(/^0x[0-9a-f]{64}$/)
+    .nullable(),
+  transactionHash: z
+    .string()
+    .regex(/^0x[0-9a-f]{64}$/)
+    .nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
 });
 export type IngestStatusRecord = z.infer<typeof IngestStatusRecordSchema>;
@@ -196,7 +227,8 @@ export const UPLOAD_KEYS = {
   dataFile: (datasetId: string, uploadId: string, index: number) =>
     `${datasetId}/uploads/${uploadId}/files/${index}.c4le`,
   /** datasets: an artefact ingest derived (fingerprints, explore sample). */
-  derived: (datasetId: string, uploadId: string, name: string) => `${datasetId}/uploads/${uploadId}/derived/${name}.c4le`,
+  derived: (datasetId: string, uploadId: string, name: string) =>
+    `${datasetId}/uploads/${uploadId}/derived/${name}.c4le`,
   /** datasets: the manifest of this upload's version (written before the on-chain commit). */
   uploadManifest: (datasetId: string, uploadId: string) => `${datasetId}/uploads/${uploadId}/manifest.json`,
   /** datasets: the same manifest addressed by its root, for readers that start from the chain. */

@@ -47,8 +47,12 @@ const cat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [..
 
 describe("dataset manifest root", () => {
   it("is the same whatever order the entries are given in", () => {
-    const a = buildManifest(body([entry("b.csv"), entry("a.csv"), entry(".cce4long/fp", { kind: "fingerprints" })]));
-    const b = buildManifest(body([entry(".cce4long/fp", { kind: "fingerprints" }), entry("a.csv"), entry("b.csv")]));
+    const a = buildManifest(
+      body([entry("b.csv"), entry("a.csv"), entry(".cce4long/fp", { kind: "fingerprints" })]),
+    );
+    const b = buildManifest(
+      body([entry(".cce4long/fp", { kind: "fingerprints" }), entry("a.csv"), entry("b.csv")]),
+    );
     expect(a.root).toBe(b.root);
     expect(a.entries.map((e) => e.path)).toEqual(["a.csv", "b.csv", ".cce4long/fp"]);
   });
@@ -105,9 +109,9 @@ describe("verifyManifest", () => {
   const good = buildManifest(body([entry("a.csv"), entry("b.csv")]));
 
   it("accepts a manifest whose root matches, and the on-chain root in any letter case", () => {
-    expect(verifyManifest(JSON.parse(JSON.stringify(good)), good.root.toUpperCase().replace("0X", "0x")).root).toBe(
-      good.root,
-    );
+    expect(
+      verifyManifest(JSON.parse(JSON.stringify(good)), good.root.toUpperCase().replace("0X", "0x")).root,
+    ).toBe(good.root);
   });
 
   it("rejects an edited entry, a foreign root, a reordering, a duplicate path and no data entry", () => {

@@ -46,7 +46,11 @@ export const ManifestEntrySchema = z.strictObject({
   /** The encrypted file's header file id (docs/encrypted-file-format.md, section 4). */
   fileId: hex(16),
   keyVersion: z.number().int().min(1).max(0x7fffffff),
-  chunkSize: z.number().int().min(64).max(16 * 1024 * 1024),
+  chunkSize: z
+    .number()
+    .int()
+    .min(64)
+    .max(16 * 1024 * 1024),
   plaintextBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   ciphertextBytes: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
   /** SHA-256 of the whole ciphertext object. */
@@ -77,7 +81,9 @@ export type DatasetManifest = z.infer<typeof DatasetManifestSchema>;
 /** Orders entries canonically: by kind (in MANIFEST_ENTRY_KINDS order), then by path (UTF-16 code units). */
 export function sortEntries(entries: readonly ManifestEntry[]): ManifestEntry[] {
   const rank = (k: ManifestEntryKind) => MANIFEST_ENTRY_KINDS.indexOf(k);
-  return [...entries].sort((a, b) => rank(a.kind) - rank(b.kind) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...entries].sort(
+    (a, b) => rank(a.kind) - rank(b.kind) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
+  );
 }
 
 /** leaf = SHA-256(0x00 || encodeEntry(entry)). */
@@ -129,7 +135,8 @@ export function verifyManifest(value: unknown, expectedRoot?: string): DatasetMa
 
 /** RFC 6962 audit path of leaf `index` (sibling hashes from the leaf up). */
 export function inclusionProof(leaves: readonly Uint8Array[], index: number): Uint8Array[] {
-  if (!Number.isInteger(index) || index < 0 || index >= leaves.length) throw invalid("leaf index out of range");
+  if (!Number.isInteger(index) || index < 0 || index >= leaves.length)
+    throw invalid("leaf index out of range");
   if (leaves.length === 1) return [];
   const k = largestPowerOfTwoBelow(leaves.length);
   return index < k

@@ -1,20 +1,11 @@
 /**
  * The ExploreChain over the deployed cce4long hub (runs inside the TEE): reads through a viem public
- * client and records as the Privacy Plane's chain-recorder account. Writes are serialized (one nonce
- * sequence); a process that also records jobs with the same account should share one writer queue.
+ * client and records as the Privacy Plane's chain-recorder account through the process-wide queue of
+ * chain/hub-writer.ts (shared with dispatch, key release, ingest and review).
  */
-import { Cce4longError, cce4longHubAbi, type Deployment } from "@cce4long/protocol";
-import {
-  type Account,
-  BaseError,
-  type Chain,
-  ContractFunctionRevertedError,
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  type Hex,
-  http,
-} from "viem";
+import { cce4longHubAbi, type Deployment } from "@cce4long/protocol";
+import type { Account } from "viem";
+import { createHubWriter, hubChainError, revertName } from "../../chain/hub-writer";
 import type { ExploreChain } from "./explore-chain";
 
 export interface HubExploreChainOptions {
@@ -25,44 +16,8 @@ export interface HubExploreChainOptions {
 }
 
 export function createHubExploreChain(options: HubExploreChainOptions): ExploreChain {
-  const chain: Chain = defineChain({
-    id: options.deployment.chainId,
-    name: `cce4long-${options.deployment.chainId}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [options.rpcUrl] } },
-  });
-  const transport = http(options.rpcUrl);
-  const pollingInterval = options.pollingIntervalMs ?? 50;
-  const reader = createPublicClient({ chain, transport, pollingInterval });
-  const writer = createWalletClient({ chain, transport, account: options.recorder, pollingInterval });
-  const address = options.deployment.contracts.hub.address;
-
-  let queue: Promise<unknown> = Promise.resolve();
-  const record = (functionName: string, args: readonly unknown[]): Promise<Hex> => {
-    const next = queue.then(async () => {
-      try {
-        const { request } = await reader.simulateContract({
-          address,
-          abi: cce4longHubAbi,
-          functionName,
-          args,
-          account: options.recorder,
-        } as never);
-        const hash = await writer.writeContract(request as never);
-        const receipt = await reader.waitForTransactionReceipt({ hash, pollingInterval });
-        if (receipt.status !== "success") {
-          throw new Cce4longError("CHAIN_REVERTED", "Chain call reverted", {
-            detail: { functionName, hash },
-          });
-        }
-        return hash;
-      } catch (cause) {
-        throw chainError(functionName, cause);
-      }
-    });
-    queue = next.catch(() => {});
-    return next;
-  };
+  const hub = createHubWriter(options);
+  const { reader, address, read, record } = hub;
 
   return {
     async exploreTerms(datasetId) {
@@ -80,7 +35,7 @@ export function createHubExploreChain(options: HubExploreChainOptions): ExploreC
         };
       } catch (cause) {
         if (revertName(cause) !== undefined) return undefined;
-        throw chainError("getDataset", cause);
+        throw hubChainError("getDataset", cause);
       }
     },
     async isRentalActive(datasetId, consumer) {
@@ -92,7 +47,7 @@ export function createHubExploreChain(options: HubExploreChainOptions): ExploreC
           args: [datasetId, consumer],
         });
       } catch (cause) {
-        throw chainError("isRentalActive", cause);
+        throw hubChainError("isRentalActive", cause);
       }
     },
     recordOpened: (datasetId, sessionId, consumer) =>
@@ -100,27 +55,4 @@ export function createHubExploreChain(options: HubExploreChainOptions): ExploreC
     recordClosed: (datasetId, sessionId, reason) =>
       record("recordExploreSessionClosed", [datasetId, sessionId, reason]),
   };
-}
-
-function revertName(cause: unknown): string | undefined {
-  if (!(cause instanceof BaseError)) return undefined;
-  const reverted = cause.walk((e) => e instanceof ContractFunctionRevertedError);
-  return reverted instanceof ContractFunctionRevertedError
-    ? (reverted.data?.errorName ?? "unknown")
-    : undefined;
-}
-
-function chainError(functionName: string, cause: unknown): Cce4longError {
-  if (cause instanceof Cce4longError) return cause;
-  const reverted = revertName(cause);
-  if (reverted) {
-    return new Cce4longError("CHAIN_REVERTED", "Chain call reverted", {
-      cause,
-      detail: { functionName, error: reverted },
-    });
-  }
-  return new Cce4longError("CHAIN_UNREACHABLE", "Chain unreachable", {
-    cause,
-    detail: { functionName, problem: cause instanceof Error ? cause.message.split("\n")[0] : String(cause) },
-  });
 }
