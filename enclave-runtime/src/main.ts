@@ -30,7 +30,7 @@ async function run(): Promise<void> {
   const privacyMode = await startPrivacyMode(config, process.env, log, { keys, keyring });
   const ingest = await startIngest(config, log, { keys, keyring });
   const explore = await startExplore(config, log, { keys, keyring });
-  const reviews = await startReviews(config, log, privacyMode.inbox);
+  const reviews = await startReviews(config, log, privacyMode.inbox, { keyring });
   const app = createPrivacyPlaneApp({
     deployment: config.CCE4LONG_DEPLOYMENT,
     guestAgentReachable: () => dstack.isReachable(),

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { logError, problemBody, toProblem } from "./errors/problem";
 import { commonMiddleware } from "./middleware/common";
+import { algorithmsRoutes } from "./routes/algorithms";
 import { authRoutes } from "./routes/auth";
 import { catalogueRoutes } from "./routes/catalogue";
 import { exploreRoutes } from "./routes/explore";
@@ -51,5 +52,6 @@ app.route("/", reviewsRoutes);
 app.route("/", webhooksRoutes);
 app.route("/", uploadsRoutes);
 app.route("/", exploreRoutes);
+app.route("/", algorithmsRoutes);
 
 export default app;

@@ -160,6 +160,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         // Where the local compute launcher runs boot agents (one folder per job).
         LOCAL_COMPUTE_DIR: join(options.root, "compute"),
         TRANSPARENCY_LOG_FILE: join(options.root, "transparency", "log.jsonl"),
+        PRIVACY_PLANE_API_TOKEN: secrets.privacyPlaneApiToken,
+        EDGE_API_URL: `http://127.0.0.1:${options.ports.edgeApi}`,
+        PRIVACY_PLANE_EVENTS_SECRET: secrets.privacyPlaneEventsSecret,
         DSTACK_ENDPOINT: layout.guestAgentSocket,
         RPC_URL: anvil.rpcUrl,
         CONTRACTS_DEPLOYMENT_FILE: layout.deploymentFile,
@@ -197,6 +200,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         OBJECT_STORE_SECRET_ACCESS_KEY: secrets.objectStoreSecretAccessKey,
         PRIVACY_PLANE_URL: privacyPlaneUrl,
         TOKEN_SECRET: secrets.edgeTokenSecret,
+        PRIVACY_PLANE_API_TOKEN: secrets.privacyPlaneApiToken,
+        PRIVACY_PLANE_EVENTS_SECRET: secrets.privacyPlaneEventsSecret,
       },
     });
     // Track each as soon as it is up, so a failure of one still stops the other.

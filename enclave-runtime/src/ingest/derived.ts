@@ -7,6 +7,7 @@ import type { DatasetSchema } from "@cce4long/protocol";
 import type { ManifestEntryKind } from "@cce4long/protocol/datasets/manifest";
 import { expandKey } from "@cce4long/sealing/keys/derive";
 import { INGEST_FINGERPRINT_VERSION_KEY_LABEL } from "@cce4long/sealing/keys/labels";
+import { exploreSampleBuilders } from "../explore/sample/ingest-builders";
 import { buildFingerprintIndex, serializeFingerprintIndex } from "../gate/fingerprints/index";
 
 /** One recognised table of the version: rows re-readable as often as a builder needs (see tables.ts). */
@@ -69,4 +70,11 @@ export const fingerprintBuilder: DerivedArtefactBuilder = {
 };
 
 /** The builders ingest runs by default. Explore Mode's sampler (issue 8) is appended here. */
-export const DEFAULT_DERIVED_BUILDERS: readonly DerivedArtefactBuilder[] = [fingerprintBuilder];
+/**
+ * What every ingest builds beside the data: the Output Gate's fingerprints and the Explore Mode
+ * sample (with its report). Per-dataset sample policies are not stored yet, so the defaults apply.
+ */
+export const DEFAULT_DERIVED_BUILDERS: readonly DerivedArtefactBuilder[] = [
+  fingerprintBuilder,
+  ...exploreSampleBuilders(async () => undefined),
+];

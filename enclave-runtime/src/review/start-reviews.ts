@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseDeployment } from "@cce4long/protocol";
 import { DstackKeyProvider } from "@cce4long/sealing/keys/dstack-key-provider";
+import type { DatasetKeyring } from "@cce4long/sealing/keys/keyring";
 import type { Hono } from "hono";
 import { toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -22,6 +23,7 @@ import { createGateRunner, noIndexSource } from "./gate-runner";
 import { httpEventSink } from "./http-event-sink";
 import { createHubReviewChain } from "./hub-review-chain";
 import { devOutputRoutes } from "./insecure/dev-output-routes";
+import { manifestGateInputs } from "./manifest-gate-inputs";
 import { MemoryOutputVault } from "./output-vault";
 import { ReviewService } from "./review-service";
 import { InMemoryReviewStore } from "./review-store";
@@ -39,6 +41,7 @@ export async function startReviews(
   config: PrivacyPlaneConfig,
   log: Log,
   inbox?: OutputInbox,
+  shared?: { keyring: Pick<DatasetKeyring, "keyForRead"> },
 ): Promise<ReviewPlane> {
   const keys = new DstackKeyProvider({ endpoint: config.DSTACK_ENDPOINT });
   const deployment = parseDeployment(JSON.parse(readFileSync(config.CONTRACTS_DEPLOYMENT_FILE, "utf8")));
@@ -55,6 +58,12 @@ export async function startReviews(
           httpEventSink({ edgeUrl: config.EDGE_API_URL, secret: config.PRIVACY_PLANE_EVENTS_SECRET, log }),
         )
       : loggingEventSink(log);
+  const objectStore = new S3ObjectStore({
+    endpoint: config.OBJECT_STORE_ENDPOINT,
+    region: config.OBJECT_STORE_REGION,
+    accessKeyId: config.OBJECT_STORE_ACCESS_KEY_ID,
+    secretAccessKey: config.OBJECT_STORE_SECRET_ACCESS_KEY,
+  });
   const service = new ReviewService({
     chainId: deployment.chainId,
     hub: deployment.contracts.hub.address,
@@ -63,21 +72,26 @@ export async function startReviews(
       : new InMemoryReviewStore(),
     vault: new MemoryOutputVault(),
     chain: createHubReviewChain({ rpcUrl: config.RPC_URL, deployment, recorder }),
-    // Until the gate loads each version's fingerprint index, every set goes to a reviewer (gate-runner.ts).
-    gate: createGateRunner(noIndexSource, () =>
-      buildFingerprintIndex({
-        datasetKey: new Uint8Array(randomBytes(32)),
-        schema: { columns: [] } as never,
-        rows: [],
-      }),
+    // The gate checks each set against the fingerprints ingest sealed beside its dataset version;
+    // without a keyring (tests) there is no index and every set goes to a reviewer (gate-runner.ts).
+    gate: createGateRunner(
+      shared
+        ? manifestGateInputs({
+            rpcUrl: config.RPC_URL,
+            deployment,
+            store: objectStore,
+            keyring: shared.keyring,
+          })
+        : noIndexSource,
+      () =>
+        buildFingerprintIndex({
+          datasetKey: new Uint8Array(randomBytes(32)),
+          schema: { columns: [] } as never,
+          rows: [],
+        }),
     ),
     events,
-    objectStore: new S3ObjectStore({
-      endpoint: config.OBJECT_STORE_ENDPOINT,
-      region: config.OBJECT_STORE_REGION,
-      accessKeyId: config.OBJECT_STORE_ACCESS_KEY_ID,
-      secretAccessKey: config.OBJECT_STORE_SECRET_ACCESS_KEY,
-    }),
+    objectStore,
     manifestKey: () => keys.signingKey("result-manifest"),
     timeout: { afterHours: config.REVIEW_TIMEOUT_HOURS, action: config.REVIEW_TIMEOUT_ACTION },
     log,

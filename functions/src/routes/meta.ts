@@ -7,6 +7,7 @@ import type { AppEnv } from "../env";
 import { renderDocsPage } from "../openapi/docs-page";
 import { buildOpenApiDocument } from "../openapi/document";
 import { defineOperation, honoPath, type OperationSpec } from "../openapi/operation";
+import { algorithmsOperations } from "./algorithms";
 import { authOperations } from "./auth";
 import { catalogueOperations } from "./catalogue";
 import { exploreOperations } from "./explore";
@@ -50,6 +51,7 @@ export const ALL_OPERATIONS: readonly OperationSpec[] = [
   ...reviewsOperations,
   ...webhooksOperations,
   ...exploreOperations,
+  ...algorithmsOperations,
 ];
 
 let cachedDocument: Record<string, unknown> | undefined;

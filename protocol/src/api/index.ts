@@ -2,6 +2,8 @@
  * The edge API's public request and response schemas (zod), shared with the CLI and SDK.
  * Runs anywhere: no Node built-ins, no secrets.
  */
+
+export * from "./algorithms";
 export * from "./auth";
 export * from "./catalogue";
 export * from "./common";

@@ -1,0 +1,63 @@
+/**
+ * The Output Gate's inputs for one dataset version (runs inside the TEE): the fingerprint index that
+ * ingest built and sealed beside the data. The version's manifest is fetched by its on-chain root and
+ * verified against it; the sealed index is decrypted with the dataset key (file id checked against
+ * the manifest) and opened with the per-version fingerprint key. Keys are wiped after use.
+ */
+import { cce4longHubAbi, type Deployment } from "@cce4long/protocol";
+import { UPLOAD_KEYS } from "@cce4long/protocol/api/uploads";
+import { verifyManifest } from "@cce4long/protocol/datasets/manifest";
+import { DEFAULT_GATE_POLICY } from "@cce4long/protocol/gate/policy";
+import { BUCKETS } from "@cce4long/protocol/storage/buckets";
+import { decryptBuffer } from "@cce4long/sealing";
+import type { DatasetKeyring } from "@cce4long/sealing/keys/keyring";
+import { createPublicClient, type Hex, http } from "viem";
+import { deserializeFingerprintIndex } from "../gate/fingerprints/serialize";
+import { fingerprintVersionKey } from "../ingest/derived";
+import type { ObjectStore } from "../ingest/object-store";
+import type { GateInputsSource } from "./gate-runner";
+
+export interface ManifestGateInputsOptions {
+  rpcUrl: string;
+  deployment: Deployment;
+  store: Pick<ObjectStore, "getBytes">;
+  keyring: Pick<DatasetKeyring, "keyForRead">;
+}
+
+export function manifestGateInputs(options: ManifestGateInputsOptions): GateInputsSource {
+  const reader = createPublicClient({ transport: http(options.rpcUrl) });
+  const hub = options.deployment.contracts.hub.address;
+  return async (datasetId, datasetVersion) => {
+    const none = { policy: DEFAULT_GATE_POLICY, fingerprints: null };
+    if (datasetVersion < 1) return none;
+    const root = await reader.readContract({
+      address: hub,
+      abi: cce4longHubAbi,
+      functionName: "datasetVersionRoot",
+      args: [datasetId as Hex, datasetVersion],
+    });
+    const manifestBytes = await options.store.getBytes(
+      BUCKETS.datasets,
+      UPLOAD_KEYS.manifestByRoot(datasetId, root),
+    );
+    if (manifestBytes === null) return none;
+    const manifest = verifyManifest(JSON.parse(new TextDecoder().decode(manifestBytes)), root);
+    const entry = manifest.entries.find((e) => e.kind === "fingerprints");
+    if (entry === undefined) return none;
+    const sealed = await options.store.getBytes(BUCKETS.datasets, entry.objectKey);
+    if (sealed === null) return none;
+    const datasetKey = await options.keyring.keyForRead(datasetId, entry.keyVersion);
+    const versionKey = fingerprintVersionKey(datasetKey.key, datasetId, manifest.uploadId);
+    try {
+      const { header, plaintext } = decryptBuffer(sealed, datasetKey.key);
+      if (Buffer.from(header.fileId).toString("hex") !== entry.fileId) return none;
+      return {
+        policy: DEFAULT_GATE_POLICY,
+        fingerprints: deserializeFingerprintIndex(plaintext, versionKey),
+      };
+    } finally {
+      versionKey.fill(0);
+      datasetKey.wipe();
+    }
+  };
+}
