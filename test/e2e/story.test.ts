@@ -11,7 +11,10 @@ const stack = inject("stack");
 describe("end-to-end story", () => {
   it("plays every step of the demo and each one checks out", async () => {
     const lines: string[] = [];
-    const narrator = new Narrator((line) => lines.push(line));
+    const narrator = new Narrator((line) => {
+      lines.push(line);
+      process.stdout.write(`${line}\n`);
+    });
     const outcome = await runStory({
       endpoints: {
         api: stack.edgeApi,
@@ -28,5 +31,5 @@ describe("end-to-end story", () => {
     ).toBe(true);
     expect(outcome.auditEvents).toContain("DatasetRegistered");
     expect(outcome.auditEvents).toContain("RentalStarted");
-  });
+  }, 900_000);
 });

@@ -3,17 +3,32 @@
  * same code drives `npm run demo` and the automated test in test/e2e/. Every step checks what it
  * claims; the first failure stops the story.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { AuditTrailResponse, DatasetDetail, ListDatasetsResponse } from "@cce4long/protocol";
+import { dirname, join } from "node:path";
+import {
+  type AuditTrailResponse,
+  type DatasetDetail,
+  type ExploreSession,
+  type JobResult,
+  JobStatus,
+  type ListDatasetsResponse,
+  type ReviewQueueResponse,
+} from "@cce4long/protocol";
 import { type Hex, parseEther } from "viem";
 import { localAccount } from "../../../contracts/scripts/local-accounts";
+import { createQuoteVerifier } from "../../../enclave-runtime/src/attestation/create-quote-verifier";
+import { CollateralCache } from "../../../enclave-runtime/src/attestation/tdx/collateral-cache";
 import { writeCohort } from "../cohort/write";
 import { metadataDocument } from "../commands/dataset";
 import type { Endpoints } from "../context";
+import { run as runCli } from "../main";
 import { ApiClient } from "../sdk/api-client";
 import { createHubClient } from "../sdk/hub-client";
+import { runCell, startKernel } from "../sdk/jupyter";
+import { signReviewDecision } from "../sdk/review";
+import { uploadDataset } from "../sdk/upload";
+import { requestExampleJob, statusName, waitForJob } from "./jobs";
 import type { Narrator } from "./narrator";
 
 export interface StoryOptions {
@@ -48,7 +63,6 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
       (s) =>
         `${s.participants.toLocaleString("en-US")} rows, ${(s.bytes / 1e6).toFixed(1)} MB, ${s.deaths.toLocaleString("en-US")} deaths`,
     );
-    void cohort;
 
     const providerHub = createHubClient(endpoints, provider);
     const { datasetId } = await narrator.step(
@@ -105,13 +119,188 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
       (r) => `active until ${new Date(Number(r.expiresAt) * 1000).toISOString()}`,
     );
 
+    const providerApi = new ApiClient({ baseUrl: endpoints.api });
+    const version = await narrator.step(
+      "The provider uploads the cohort, end-to-end encrypted",
+      "The client checks the Privacy Plane's attestation, encrypts to its ingest key (HPKE) and uploads ciphertext through presigned URLs; inside the TEE it is re-encrypted under the dataset key and the version's manifest root is committed on-chain.",
+      async () => {
+        await providerApi.signIn(provider, {
+          chainId: endpoints.chainId,
+          role: { kind: "provider", datasetId },
+        });
+        const status = await uploadDataset({
+          api: providerApi,
+          datasetId,
+          files: [{ path: "cohort.csv", source: cohort.out }],
+          verifier: createQuoteVerifier({
+            deployment: "development",
+            tdx: { collateral: new CollateralCache() },
+          }),
+          stateFile: join(work, "upload-state.json"),
+          waitMs: 240_000,
+        });
+        const onChain = await providerHub.getDataset(datasetId);
+        if (Number(onChain.versionCount) < 1) throw new Error("no dataset version committed on-chain");
+        return { status, versions: Number(onChain.versionCount) };
+      },
+      (r) => `version ${r.versions} committed on-chain (${r.status.state ?? "ingested"})`,
+    );
+    void version;
+
+    await narrator.step(
+      "The researcher explores a desensitized sample in Jupyter",
+      "A fresh sandboxed notebook server over the k-anonymous sample (no identifiers, generalized quasi-identifiers), no network; opening and closing are recorded on-chain.",
+      async () => {
+        const session = await api.request<ExploreSession>("POST", "/v1/explore/sessions", { datasetId });
+        const kernel = await startKernel(session);
+        const out = await runCell(
+          session,
+          kernel,
+          "import pandas as pd, socket, os\n" +
+            "d = pd.read_csv('/data/sample.csv')\n" +
+            "print(len(d), 'full_name' in d.columns, 'medical_record_number' in d.columns)\n" +
+            "print(sorted(os.listdir('/data')))\n" +
+            "try:\n  socket.create_connection(('1.1.1.1', 443), timeout=2); print('network: OPEN')\n" +
+            "except OSError:\n  print('network: blocked')\n",
+        );
+        const [counts, listing, network] = out.trim().split("\n");
+        const [rows, hasName, hasMrn] = (counts ?? "").split(" ");
+        if (!(Number(rows) > 0) || hasName !== "False" || hasMrn !== "False")
+          throw new Error(`unexpected sample: ${out}`);
+        if (listing?.includes("cohort.csv")) throw new Error("the full dataset is visible in the session");
+        if (network !== "network: blocked") throw new Error(`the session has network: ${out}`);
+        const close = await fetch(
+          `${new URL(session.apiBase).origin}/v1/explore/sessions/${session.sessionId}`,
+          {
+            method: "DELETE",
+            headers: { authorization: `Bearer ${session.accessToken}` },
+          },
+        );
+        if (!close.ok) throw new Error(`closing the session failed: HTTP ${close.status}`);
+        return { rows: Number(rows), startMs: session.startMs };
+      },
+      (r) => `${r.rows} sample rows, no identifiers, no network; session started in ${r.startMs} ms`,
+    );
+
+    const jobContext = { datasetId, consumerApi: api, consumerHub, providerHub, workDir: work };
+    const survival = await narrator.step(
+      "The researcher runs a survival analysis in Privacy Mode",
+      "Kaplan-Meier by age band and a Cox model on clock-age acceleration: requested on-chain, run in an attested sandbox on the full data with no network, outputs checked by the Output Gate.",
+      async () => {
+        const job = await requestExampleJob({ example: "survival-analysis", ...jobContext });
+        const status = await waitForJob(consumerHub, job.jobId, [
+          JobStatus.ResultReleased,
+          JobStatus.UnderReview,
+          JobStatus.Rejected,
+        ]);
+        if (status !== JobStatus.ResultReleased)
+          throw new Error(`the gate did not auto-approve the aggregates (job ${statusName(status)})`);
+        return job;
+      },
+      (job) => `job ${job.jobId.slice(0, 10)}… auto-approved by the gate and released`,
+    );
+
+    await narrator.step(
+      "The researcher downloads, decrypts and verifies the result",
+      "Short-lived download URLs; the outputs are encrypted to the researcher's result key; `cce4long manifest verify` checks the signed Result Manifest against the chain and every file's hash.",
+      async () => {
+        const result = await api.request<JobResult>("GET", `/v1/jobs/${survival.jobId}/result`);
+        const dir = join(work, "result");
+        mkdirSync(dir, { recursive: true });
+        const manifestFile = join(work, "manifest.json");
+        writeFileSync(manifestFile, JSON.stringify(result.manifest));
+        for (const file of result.downloads) {
+          const response = await fetch(file.url);
+          if (!response.ok) throw new Error(`download of ${file.path} failed: HTTP ${response.status}`);
+          mkdirSync(dirname(join(dir, file.path)), { recursive: true });
+          writeFileSync(join(dir, file.path), Buffer.from(await response.arrayBuffer()));
+        }
+        const code = await runCli([
+          "--rpc-url",
+          endpoints.rpcUrl,
+          "--hub",
+          endpoints.hub,
+          "manifest",
+          "verify",
+          manifestFile,
+          "--outputs",
+          dir,
+          "--result-key",
+          survival.resultKeyFile,
+          "--job",
+          survival.jobId,
+        ]);
+        if (code !== 0) throw new Error(`manifest verification failed (exit ${code})`);
+        return result.downloads.length;
+      },
+      (n) => `${n} files; signature, on-chain record and hashes all check out`,
+    );
+
+    await narrator.step(
+      "A job that tries to leak raw rows is stopped at the gate",
+      "It copies participants' rows into its outputs, reordered, rounded and re-separated; the gate recognises them by keyed fingerprints made at ingest and rejects the outputs: nothing is released.",
+      async () => {
+        const job = await requestExampleJob({ example: "leak-rows", ...jobContext });
+        const status = await waitForJob(consumerHub, job.jobId, [
+          JobStatus.Rejected,
+          JobStatus.UnderReview,
+          JobStatus.ResultReleased,
+        ]);
+        if (status !== JobStatus.Rejected)
+          throw new Error(`the leaking job was not rejected (job ${statusName(status)})`);
+        return job.jobId;
+      },
+      (jobId) => `job ${jobId.slice(0, 10)}… rejected by the gate's rules`,
+    );
+
+    await narrator.step(
+      "A free-text output goes to a human reviewer, who rejects it",
+      "A job that probes the network (every attempt is blocked) writes a free-text report; free text always goes to review. The dataset's reviewer signs a rejection with a reason (EIP-712); the decision is recorded on-chain.",
+      async () => {
+        const job = await requestExampleJob({ example: "network-probe", ...jobContext });
+        await waitForJob(consumerHub, job.jobId, [JobStatus.UnderReview]);
+        const reviewerApi = new ApiClient({ baseUrl: endpoints.api });
+        await reviewerApi.signIn(reviewer, {
+          chainId: endpoints.chainId,
+          role: { kind: "reviewer", datasetId },
+        });
+        const queue = await reviewerApi.request<ReviewQueueResponse>(
+          "GET",
+          `/v1/reviews?datasetId=${datasetId}`,
+        );
+        const item = queue.items.find((i) => String(i.jobId) === job.jobId);
+        if (item === undefined) throw new Error("the job is not in the reviewer's queue");
+        const decision = await signReviewDecision(reviewer, {
+          chainId: endpoints.chainId,
+          hub: endpoints.hub,
+          jobId: job.jobId,
+          datasetId,
+          outputsCommitment: String(item.outputsCommitment) as Hex,
+          decision: "reject",
+          reason: "Free-text network diagnostics are not needed for the analysis and are not released.",
+        });
+        await reviewerApi.request("POST", `/v1/reviews/${job.jobId}/decision`, decision);
+        const status = await waitForJob(consumerHub, job.jobId, [JobStatus.Rejected]);
+        return statusName(status);
+      },
+      (s) => `reviewer's signed decision recorded; job ${s}`,
+    );
+
     const audit = await narrator.step(
       "Anyone reads the dataset's on-chain audit trail",
       "Every operation on the dataset is an event with its id indexed: one query returns its whole history.",
       async () => {
         const trail = await api.request<AuditTrailResponse>("GET", `/v1/datasets/${datasetId}/audit`);
         const names = trail.events.map((e) => e.eventName);
-        for (const expected of ["DatasetRegistered", "RentalStarted"]) {
+        for (const expected of [
+          "DatasetRegistered",
+          "RentalStarted",
+          "DatasetVersionCommitted",
+          "ExploreSessionOpened",
+          "ExploreSessionClosed",
+          "JobKeyReleased",
+          "JobResultReleased",
+        ]) {
           if (!names.some((n) => n === expected))
             throw new Error(`the audit trail lacks ${expected} (has ${names.join(", ")})`);
         }

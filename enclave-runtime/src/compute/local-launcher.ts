@@ -11,6 +11,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { Cce4longError } from "@cce4long/protocol";
+import type { Hex } from "viem";
 import type {
   ComputeLauncher,
   DestroyResult,
@@ -20,6 +21,7 @@ import type {
   LaunchResult,
 } from "./launcher";
 import { parseLaunchJob } from "./launcher";
+import type { PrepareLowerLayer } from "./local-lower-layer";
 
 const execFileAsync = promisify(execFile);
 
@@ -39,6 +41,8 @@ export interface LocalLauncherOptions {
   imageDirs: readonly string[];
   /** Extra environment for the agent (tests: nothing secret). */
   env?: Record<string, string>;
+  /** Fills the dataset's lower layer before the agent starts (the stand-in for JuiceFS; see local-lower-layer.ts). */
+  prepareLowerLayer?: PrepareLowerLayer;
   log?(event: string, fields: Record<string, unknown>): void;
 }
 
@@ -85,6 +89,8 @@ export class LocalComputeLauncher implements ComputeLauncher {
     this.#launched.add(job.jobId);
     const workDir = join(this.#options.computeDir, "jobs", job.jobId);
     await mkdir(workDir, { recursive: true, mode: 0o700 });
+    const lowerDir = join(this.#options.computeDir, "datasets", job.datasetId);
+    await this.#options.prepareLowerLayer?.(job.datasetId as Hex, lowerDir);
     const logFile = createWriteStream(join(workDir, "..", `${job.jobId}.agent.log`), {
       flags: "a",
       mode: 0o600,
@@ -103,7 +109,7 @@ export class LocalComputeLauncher implements ComputeLauncher {
         CCE4LONG_DATASET_ID: job.datasetId,
         CCE4LONG_IMAGE_DIGEST: job.imageDigest,
         CCE4LONG_WORK_DIR: workDir,
-        CCE4LONG_LOWER_DIR: join(this.#options.computeDir, "datasets", job.datasetId),
+        CCE4LONG_LOWER_DIR: lowerDir,
         CCE4LONG_IMAGE_DIRS: this.#options.imageDirs.join(","),
         DSTACK_ENDPOINT: this.#options.guestAgentEndpoint,
         ...this.#options.env,

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { isCce4longError, parseDeployment } from "@cce4long/protocol";
+import { type Deployment, isCce4longError, parseDeployment } from "@cce4long/protocol";
 import { SUBSCRIPTIONS } from "@cce4long/protocol/queue/topics";
 import { memoryLogStore } from "@cce4long/protocol/transparency/log";
 import type { DatasetKeyring } from "@cce4long/sealing/keys/keyring";
@@ -20,13 +20,16 @@ import { parseGceLauncherConfig } from "../compute/gce/config";
 import { createGceComputeLauncher } from "../compute/gce/create";
 import type { ComputeLauncher } from "../compute/launcher";
 import { LocalComputeLauncher, REPO_ROOT } from "../compute/local-launcher";
+import { objectStoreLowerLayer } from "../compute/local-lower-layer";
 import { computeLauncherKind, gceEnvironment, type PrivacyPlaneConfig } from "../config";
 import { InMemoryNonceStore } from "../credentials/nonce-store";
 import { createJobMessageHandler } from "../dispatch/handle-job-message";
 import { type JobQueueConsumer, startJobQueueConsumer } from "../dispatch/job-queue-consumer";
 import { JobTracker } from "../dispatch/job-tracker";
+import { latestManifestReader } from "../explore/session/latest-manifest";
 import { jobOutputRoutes } from "../http/job-output-routes";
 import { keyReleaseRoutes } from "../http/key-release-routes";
+import { S3ObjectStore } from "../ingest/object-store";
 import { fileLogStore } from "../transparency/file-log-store";
 import { onChainLogHead, storeProofSource } from "../transparency/log-sources";
 import { createHubJobChain } from "./hub-job-chain";
@@ -71,7 +74,7 @@ export async function startPrivacyMode(
   const credentialDomain = { chainId: deployment.chainId, hub: deployment.contracts.hub.address };
   const publicUrl =
     config.PRIVACY_PLANE_PUBLIC_URL ?? `http://${config.PRIVACY_PLANE_HOST}:${config.PRIVACY_PLANE_PORT}`;
-  const launcher = buildLauncher(config, env, publicUrl, log);
+  const launcher = buildLauncher(config, env, publicUrl, log, deployment);
   const tracker = new JobTracker({
     chain,
     launcher,
@@ -194,12 +197,19 @@ function buildLauncher(
   env: Record<string, string | undefined>,
   publicUrl: string,
   log: Log,
+  deployment: Deployment,
 ): ComputeLauncher {
   if (computeLauncherKind(config) === "gce")
     return createGceComputeLauncher(parseGceLauncherConfig(gceEnvironment(env)));
   // Default: compute/ beside the stack's deployments/ folder, i.e. in the local stack's state folder.
   const computeDir =
     config.LOCAL_COMPUTE_DIR ?? join(dirname(dirname(config.CONTRACTS_DEPLOYMENT_FILE)), "compute");
+  const store = new S3ObjectStore({
+    endpoint: config.OBJECT_STORE_ENDPOINT,
+    region: config.OBJECT_STORE_REGION,
+    accessKeyId: config.OBJECT_STORE_ACCESS_KEY_ID,
+    secretAccessKey: config.OBJECT_STORE_SECRET_ACCESS_KEY,
+  });
   const imageDirs = config.LOCAL_IMAGE_DIRS
     ? config.LOCAL_IMAGE_DIRS.split(",").filter((dir) => dir !== "")
     : [join(computeDir, "images"), join(REPO_ROOT, "examples")];
@@ -210,5 +220,9 @@ function buildLauncher(
     computeDir,
     imageDirs,
     log,
+    prepareLowerLayer: objectStoreLowerLayer({
+      store,
+      latestManifest: latestManifestReader({ rpcUrl: config.RPC_URL, deployment, store }),
+    }),
   });
 }
