@@ -33,6 +33,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
     const json = Boolean(program.opts().json);
     if (isCce4longError(error)) {
+      // A command that already printed its result (e.g. an audit report with failed checks) only
+      // sets the exit code with --json, so stdout stays one JSON document.
+      if (json && error.detail?.reported === true) return exitCodeFor(error.code);
       if (json)
         process.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
       else process.stderr.write(`error [${error.code}]: ${error.message}\n`);

@@ -43,6 +43,7 @@ import { serve } from "@hono/node-server";
 import { type Address, createPublicClient, createWalletClient, type Hex, http, keccak256, toHex } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { runCell } from "../../cli/src/sdk/jupyter";
 
 const stack = inject("stack");
 const account = (index: number) => mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index });
@@ -205,51 +206,6 @@ async function open(who: Address): Promise<Response> {
 }
 
 const bearer = (s: ExploreSession) => ({ authorization: `Bearer ${s.accessToken}` });
-
-/** Runs one cell through the kernel WebSocket and returns its stdout (and any error). */
-async function runCell(s: ExploreSession, kernelId: string, code: string): Promise<string> {
-  const ws = new WebSocket(`${s.apiBase.replace(/^http/, "ws")}api/kernels/${kernelId}/channels`, {
-    headers: bearer(s),
-  } as never);
-  const msgId = randomBytes(8).toString("hex");
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`cell timed out: ${out}`)), 60_000);
-    ws.onerror = () => reject(new Error("websocket failed"));
-    ws.onopen = () =>
-      ws.send(
-        JSON.stringify({
-          header: {
-            msg_id: msgId,
-            username: "it",
-            session: msgId,
-            msg_type: "execute_request",
-            version: "5.3",
-          },
-          parent_header: {},
-          metadata: {},
-          content: { code, silent: false, store_history: false, user_expressions: {}, allow_stdin: false },
-          channel: "shell",
-          buffers: [],
-        }),
-      );
-    ws.onmessage = (event) => {
-      const msg = JSON.parse(String(event.data)) as {
-        msg_type: string;
-        parent_header: { msg_id?: string };
-        content: { text?: string; ename?: string; evalue?: string; execution_state?: string };
-      };
-      if (msg.parent_header.msg_id !== msgId) return;
-      if (msg.msg_type === "stream") out += msg.content.text ?? "";
-      if (msg.msg_type === "error") out += `ERROR ${msg.content.ename}: ${msg.content.evalue}`;
-      if (msg.msg_type === "status" && msg.content.execution_state === "idle") {
-        clearTimeout(timer);
-        ws.close();
-        resolve(out);
-      }
-    };
-  });
-}
 
 describe("Explore Mode sessions", () => {
   let kernelId: string;

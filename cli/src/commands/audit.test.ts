@@ -288,7 +288,8 @@ describe("cce4long audit", () => {
   it("links each job to its algorithm record and manifest and checks them", async () => {
     const { code, stdout } = await cli("--json", "audit", datasetId, ...everything());
     expect(code).toBe(EXIT.VERIFICATION_FAILED);
-    const report = JSON.parse(stdout.slice(0, stdout.lastIndexOf('\n{"error"')));
+    // Failed checks exit 4, and stdout stays exactly one JSON document: the report.
+    const report = JSON.parse(stdout);
     const status = (jobId: Hex, kind: string) =>
       report.checks.find((c: { jobId: Hex; kind: string }) => c.jobId === jobId && c.kind === kind);
     expect(status(jobs.released, "algorithm-record")).toMatchObject({ status: "ok" });
@@ -313,7 +314,8 @@ describe("cce4long audit", () => {
 
   it("error: a tampered stored algorithm fails the audit", async () => {
     const { stdout } = await cli("--json", "audit", datasetId, ...everything());
-    const report = JSON.parse(stdout.slice(0, stdout.lastIndexOf('\n{"error"')));
+    // Failed checks exit 4, and stdout stays exactly one JSON document: the report.
+    const report = JSON.parse(stdout);
     const check = report.checks.find(
       (c: { jobId: Hex; kind: string }) => c.jobId === jobs.tampered && c.kind === "algorithm-record",
     );
@@ -332,7 +334,8 @@ describe("cce4long audit", () => {
       JSON.stringify({ ...original, releasedAt: "2026-11-21T11:00:00Z" }),
     );
     const { stdout } = await cli("--json", "audit", datasetId, ...chain(), "--manifests", altered);
-    const report = JSON.parse(stdout.slice(0, stdout.lastIndexOf('\n{"error"')));
+    // Failed checks exit 4, and stdout stays exactly one JSON document: the report.
+    const report = JSON.parse(stdout);
     expect(report.checks.find((c: { kind: string }) => c.kind === "result-manifest")).toMatchObject({
       status: "failed",
       detail: expect.stringContaining("does not hash to"),

@@ -74,6 +74,8 @@ export const auditCommands: CommandGroup = (program: Command, output: () => Outp
         throw new Cce4longError(
           "AUDIT_CHECK_FAILED",
           `${failed.length} check${failed.length === 1 ? "" : "s"} failed: ${failed.map(describe).join("; ")}`,
+          // The report (with the failed checks) is already on stdout: with --json it must stay one document.
+          { detail: { reported: true } },
         );
       }
     });

@@ -13,4 +13,11 @@ import { manifestCommands } from "./manifest";
 
 export type CommandGroup = (program: Command, output: () => Output) => void;
 
-export const COMMAND_GROUPS: CommandGroup[] = [attestCommands, auditCommands, cohortCommands, datasetCommands, fileCommands, manifestCommands];
+export const COMMAND_GROUPS: CommandGroup[] = [
+  attestCommands,
+  auditCommands,
+  cohortCommands,
+  datasetCommands,
+  fileCommands,
+  manifestCommands,
+];
