@@ -57,9 +57,7 @@ export async function buildReproducible(outDir: string): Promise<BuildReport> {
     const outfile = join(outDir, bundle.file);
     mkdirSync(dirname(outfile), { recursive: true });
     const externalImports =
-      bundle.bundler === "esbuild"
-        ? await bundleWithEsbuild(bundle, outfile)
-        : bundleWithWrangler(outfile);
+      bundle.bundler === "esbuild" ? await bundleWithEsbuild(bundle, outfile) : bundleWithWrangler(outfile);
     const bytes = readFileSync(outfile);
     refuseAbsolutePaths(bundle, bytes, outDir);
     utimesSync(outfile, FIXED_MTIME, FIXED_MTIME);

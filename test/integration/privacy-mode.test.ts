@@ -264,7 +264,12 @@ describe("Privacy Mode jobs on the local stack", () => {
     expect(AFTER_OUTPUTS).toContain(await settled(jobId));
     const events = await jobEvents(jobId);
     const names = events.map((e) => e.eventName);
-    expect(names.slice(0, 4)).toEqual(["JobRequested", "JobDispatched", "JobKeyReleased", "JobOutputsSubmitted"]);
+    expect(names.slice(0, 4)).toEqual([
+      "JobRequested",
+      "JobDispatched",
+      "JobKeyReleased",
+      "JobOutputsSubmitted",
+    ]);
     // Queued three times, run once: each lifecycle step appears exactly once.
     for (const step of ["JobDispatched", "JobKeyReleased", "JobOutputsSubmitted"]) {
       expect(names.filter((n) => n === step)).toHaveLength(1);

@@ -16,8 +16,7 @@ export interface HubExploreChainOptions {
 }
 
 export function createHubExploreChain(options: HubExploreChainOptions): ExploreChain {
-  const hub = createHubWriter(options);
-  const { reader, address, read, record } = hub;
+  const { reader, address, record } = createHubWriter(options);
 
   return {
     async exploreTerms(datasetId) {
