@@ -138,6 +138,8 @@ describe("end-to-end upload", () => {
       ["data", "cohort.csv"],
       ["data", "imaging/scan.bin"],
       ["fingerprints", ".cce4long/fingerprints"],
+      ["explore-sample", ".cce4long/explore-sample-report.json"],
+      ["explore-sample", ".cce4long/explore-sample.csv"],
     ]);
     expect(manifest.entries[0]!.rows).toBe(2000);
 

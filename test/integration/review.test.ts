@@ -76,11 +76,21 @@ function read<T>(functionName: string, args: readonly unknown[]): Promise<T> {
   } as never) as Promise<T>;
 }
 
-async function pp(path: string, init: { method?: string; body?: unknown; caller?: Address } = {}) {
+/** The edge API's bearer token for the Privacy Plane, as the local stack generated it. */
+const edgeToken = (
+  JSON.parse(readFileSync(join(stack.stateDir, "secrets.json"), "utf8")) as { privacyPlaneApiToken: string }
+).privacyPlaneApiToken;
+
+/** A call as the edge API forwards it (with its token), or without the token when `anonymous`. */
+async function pp(
+  path: string,
+  init: { method?: string; body?: unknown; caller?: Address; anonymous?: boolean } = {},
+) {
   const res = await fetch(`${stack.privacyPlane}${path}`, {
     method: init.method ?? "GET",
     headers: {
       "content-type": "application/json",
+      ...(init.anonymous ? {} : { authorization: `Bearer ${edgeToken}` }),
       ...(init.caller ? { "x-cce4long-caller": init.caller } : {}),
     },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
@@ -216,6 +226,10 @@ describe("output review on the local stack", () => {
     expect(Buffer.from(outputs[0]?.content ?? "", "base64").toString()).toBe(TABLE);
     expect((await pp(`/v1/reviews?datasetId=${datasetId}`, { caller: outsider.address })).status).toBe(403);
     expect((await pp(`/v1/reviews/${jobId}`, { caller: outsider.address })).status).toBe(403);
+    // Only the edge API (holding the shared token) may ask on a reviewer's behalf.
+    expect((await pp(`/v1/reviews/${jobId}`, { caller: reviewer.address, anonymous: true })).status).toBe(
+      401,
+    );
   });
 
   it("refuses a reviewer of another dataset, even with a valid signature of their own", async () => {

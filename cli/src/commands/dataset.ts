@@ -2,7 +2,17 @@
  * `cce4long dataset ...` and `cce4long rent` (runs on the user's machine): a provider registers and
  * manages datasets on-chain; anyone browses the catalogue through the API; a consumer rents.
  */
-import { Cce4longError, type DatasetDetail, type ListDatasetsResponse } from "@cce4long/protocol";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { createQuoteVerifier } from "@cce4long/enclave-runtime/attestation/create-quote-verifier";
+import { CollateralCache } from "@cce4long/enclave-runtime/attestation/tdx/collateral-cache";
+import {
+  Cce4longError,
+  type DatasetDetail,
+  imageDigestBytes32,
+  type ListDatasetsResponse,
+} from "@cce4long/protocol";
 import type { Command } from "commander";
 import { type Address, formatEther, type Hex, isAddress, keccak256, parseEther, toHex } from "viem";
 import { resolveEndpoints, resolveWallet } from "../context";
@@ -10,6 +20,7 @@ import type { Output } from "../output";
 import { table } from "../output";
 import { ApiClient } from "../sdk/api-client";
 import { createHubClient } from "../sdk/hub-client";
+import { uploadDataset } from "../sdk/upload";
 import { contextFlags } from "./context-options";
 import type { CommandGroup } from "./index";
 
@@ -133,6 +144,62 @@ export const datasetCommands: CommandGroup = (program: Command, output: () => Ou
       const api = new ApiClient({ baseUrl: resolveEndpoints(contextFlags(cmd)).api });
       const d = await api.request<DatasetDetail>("GET", `/v1/datasets/${datasetIdArg(id)}`);
       output().result(d, () => JSON.stringify(d, null, 2));
+    });
+
+  dataset
+    .command("upload")
+    .description("upload files end-to-end encrypted to the attested Privacy Plane (provider)")
+    .argument("<datasetId>")
+    .argument("<files...>", "local files; each appears under /data by its file name")
+    .option(
+      "--wait <seconds>",
+      "wait this long for the version to be committed on-chain (0: do not wait)",
+      "600",
+    )
+    .action(async (id: string, files: string[], opts: { wait: string }, cmd: Command) => {
+      const out = output();
+      const datasetId = datasetIdArg(id);
+      for (const file of files)
+        if (!existsSync(file)) throw new Cce4longError("VALIDATION_FAILED", `no such file: ${file}`);
+      const endpoints = resolveEndpoints(contextFlags(cmd));
+      const account = resolveWallet(contextFlags(cmd), endpoints);
+      const api = new ApiClient({ baseUrl: endpoints.api });
+      await api.signIn(account, { chainId: endpoints.chainId, role: { kind: "provider", datasetId } });
+      const progress = new Map<string, number>();
+      const status = await uploadDataset({
+        api,
+        datasetId,
+        files: files.map((source) => ({ path: basename(source), source })),
+        // Production Privacy Planes present TDX quotes; the development one a clearly marked dev quote.
+        verifier: createQuoteVerifier({
+          deployment: endpoints.chainId === 31337 ? "development" : "production",
+          tdx: { collateral: new CollateralCache() },
+        }),
+        stateFile: join(tmpdir(), `cce4long-upload-${datasetId.slice(2, 18)}.json`),
+        waitMs: Number(opts.wait) * 1000,
+        onProgress: ({ file, uploadedBytes, totalBytes }) => {
+          const pct = Math.floor((uploadedBytes / Math.max(1, totalBytes)) * 100);
+          if (progress.get(file) !== pct) {
+            progress.set(file, pct);
+            out.info(`  ${file}: ${pct}% of ${(totalBytes / 1e6).toFixed(1)} MB`);
+          }
+        },
+      });
+      out.result(status, () => `upload ${JSON.stringify(status)}`);
+    });
+
+  dataset
+    .command("allow-image")
+    .description("allow an algorithm image (by digest) to run on your dataset (provider)")
+    .argument("<datasetId>")
+    .argument("<imageDigest>", "sha256:<64 hex>")
+    .action(async (id: string, digest: string, _opts: unknown, cmd: Command) => {
+      if (!/^sha256:[0-9a-f]{64}$/.test(digest))
+        throw new Cce4longError("VALIDATION_FAILED", "the image digest must be sha256:<64 hex>");
+      const endpoints = resolveEndpoints(contextFlags(cmd));
+      const hub = createHubClient(endpoints, resolveWallet(contextFlags(cmd), endpoints));
+      const tx = await hub.allowImageDigest(datasetIdArg(id), imageDigestBytes32(digest));
+      output().result({ tx }, () => `image ${digest} allowed on the dataset (transaction ${tx})`);
     });
 
   dataset

@@ -8,8 +8,11 @@ import { attestCommands } from "./attest";
 import { auditCommands } from "./audit";
 import { cohortCommands } from "./cohort";
 import { datasetCommands } from "./dataset";
+import { exploreCommands } from "./explore";
 import { fileCommands } from "./file";
+import { jobCommands } from "./job";
 import { manifestCommands } from "./manifest";
+import { reviewCommands } from "./review";
 
 export type CommandGroup = (program: Command, output: () => Output) => void;
 
@@ -18,6 +21,9 @@ export const COMMAND_GROUPS: CommandGroup[] = [
   auditCommands,
   cohortCommands,
   datasetCommands,
+  exploreCommands,
   fileCommands,
+  jobCommands,
   manifestCommands,
+  reviewCommands,
 ];

@@ -156,7 +156,7 @@ async function checkFiles(
 }
 
 /** The result private key file: 32 bytes as hex (optionally 0x); must match the manifest's public key. */
-async function readResultKey(file: string, manifest: SignedResultManifest): Promise<Uint8Array> {
+export async function readResultKey(file: string, manifest: SignedResultManifest): Promise<Uint8Array> {
   const text = (await readInput(file, "result key")).toString("utf8").trim().replace(/^0x/, "");
   if (!/^[0-9a-fA-F]{64}$/.test(text)) {
     throw new Cce4longError(

@@ -188,11 +188,9 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
       "Kaplan-Meier by age band and a Cox model on clock-age acceleration: requested on-chain, run in an attested sandbox on the full data with no network, outputs checked by the Output Gate.",
       async () => {
         const job = await requestExampleJob({ example: "survival-analysis", ...jobContext });
-        const status = await waitForJob(consumerHub, job.jobId, [
-          JobStatus.ResultReleased,
-          JobStatus.UnderReview,
-          JobStatus.Rejected,
-        ]);
+        const status = await waitForJob(consumerHub, job.jobId, {
+          until: [JobStatus.ResultReleased, JobStatus.UnderReview, JobStatus.Rejected],
+        });
         if (status !== JobStatus.ResultReleased)
           throw new Error(`the gate did not auto-approve the aggregates (job ${statusName(status)})`);
         return job;
@@ -241,11 +239,9 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
       "It copies participants' rows into its outputs, reordered, rounded and re-separated; the gate recognises them by keyed fingerprints made at ingest and rejects the outputs: nothing is released.",
       async () => {
         const job = await requestExampleJob({ example: "leak-rows", ...jobContext });
-        const status = await waitForJob(consumerHub, job.jobId, [
-          JobStatus.Rejected,
-          JobStatus.UnderReview,
-          JobStatus.ResultReleased,
-        ]);
+        const status = await waitForJob(consumerHub, job.jobId, {
+          until: [JobStatus.Rejected, JobStatus.UnderReview, JobStatus.ResultReleased],
+        });
         if (status !== JobStatus.Rejected)
           throw new Error(`the leaking job was not rejected (job ${statusName(status)})`);
         return job.jobId;
@@ -258,7 +254,7 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
       "A job that probes the network (every attempt is blocked) writes a free-text report; free text always goes to review. The dataset's reviewer signs a rejection with a reason (EIP-712); the decision is recorded on-chain.",
       async () => {
         const job = await requestExampleJob({ example: "network-probe", ...jobContext });
-        await waitForJob(consumerHub, job.jobId, [JobStatus.UnderReview]);
+        await waitForJob(consumerHub, job.jobId, { until: [JobStatus.UnderReview] });
         const reviewerApi = new ApiClient({ baseUrl: endpoints.api });
         await reviewerApi.signIn(reviewer, {
           chainId: endpoints.chainId,
@@ -280,7 +276,7 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
           reason: "Free-text network diagnostics are not needed for the analysis and are not released.",
         });
         await reviewerApi.request("POST", `/v1/reviews/${job.jobId}/decision`, decision);
-        const status = await waitForJob(consumerHub, job.jobId, [JobStatus.Rejected]);
+        const status = await waitForJob(consumerHub, job.jobId, { until: [JobStatus.Rejected] });
         return statusName(status);
       },
       (s) => `reviewer's signed decision recorded; job ${s}`,
