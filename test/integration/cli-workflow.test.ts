@@ -3,50 +3,22 @@
  * against the local platform (developer machine / CI): upload, allow an image, rent, request a job,
  * watch it, fetch + decrypt + verify its result, review a flagged job, open an Explore session.
  */
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { JobStatus } from "@cce4long/protocol";
 import type { Hex } from "viem";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { writeCohort } from "../../cli/src/cohort/write";
 import { createHubClient } from "../../cli/src/sdk/hub-client";
 import { REPO_ROOT } from "../../platform/src/stack";
+import { runCliProcess } from "./run-cli";
 
 const stack = inject("stack");
-const execFileAsync = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), "cce4long-cli-flow-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const flags = [
-    "--api",
-    stack.edgeApi,
-    "--rpc-url",
-    stack.rpcUrl,
-    "--hub",
-    stack.hubAddress,
-    "--chain-id",
-    String(stack.chainId),
-  ];
-  try {
-    const { stdout, stderr } = await execFileAsync(
-      process.execPath,
-      ["--import", "tsx", "cli/src/main.ts", ...flags, ...args],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, CCE4LONG_STATE_DIR: "/nonexistent" },
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (...args: string[]) => runCliProcess(stack, ...args);
 
 const json = <T>(r: { code: number; stdout: string; stderr: string }): T => {
   expect(r.code, r.stderr).toBe(0);

@@ -3,40 +3,12 @@
  * registers a dataset, anyone lists it through the API, a consumer rents it, the provider withdraws;
  * and the documented exit codes on bad input, missing wallet and reverted transactions.
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
-import { REPO_ROOT } from "../../platform/src/stack";
+import { runCliProcess } from "./run-cli";
 
 const stack = inject("stack");
-const execFileAsync = promisify(execFile);
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const flags = [
-    "--api",
-    stack.edgeApi,
-    "--rpc-url",
-    stack.rpcUrl,
-    "--hub",
-    stack.hubAddress,
-    "--chain-id",
-    String(stack.chainId),
-  ];
-  try {
-    const { stdout, stderr } = await execFileAsync(
-      process.execPath,
-      ["--import", "tsx", "cli/src/main.ts", ...flags, ...args],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, CCE4LONG_STATE_DIR: "/nonexistent" },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (...args: string[]) => runCliProcess(stack, ...args);
 
 describe("cce4long CLI on the local platform", () => {
   let datasetId = "";

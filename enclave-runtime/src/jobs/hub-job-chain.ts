@@ -3,19 +3,12 @@
  * client, records as the Privacy Plane's "chain-recorder" key (the transaction sender is the recorder
  * the audit trail shows) through the process-wide queue of chain/hub-writer.ts.
  */
-import { cce4longHubAbi, type Deployment, JobStatus } from "@cce4long/protocol";
-import type { Account, Address, Hex } from "viem";
-import { createHubWriter, hubChainError, revertName } from "../chain/hub-writer";
+import { cce4longHubAbi, JobStatus } from "@cce4long/protocol";
+import type { Address, Hex } from "viem";
+import { createHubWriter, type HubWriterOptions, hubChainError, revertName } from "../chain/hub-writer";
 import type { DatasetVersion, JobChain, OnChainJob } from "./job-chain";
 
-export interface HubJobChainOptions {
-  rpcUrl: string;
-  deployment: Deployment;
-  /** The chain-recorder account (a viem local account made from the derived key). */
-  recorder: Account;
-  /** Receipt polling; anvil mines at once, so a short interval keeps records fast locally. */
-  pollingIntervalMs?: number;
-}
+export type HubJobChainOptions = HubWriterOptions;
 
 export function createHubJobChain(options: HubJobChainOptions): JobChain {
   const hub = createHubWriter(options);

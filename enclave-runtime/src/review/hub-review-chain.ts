@@ -3,17 +3,12 @@
  * client; records as the Privacy Plane's "chain-recorder" account through the process-wide queue of
  * chain/hub-writer.ts, so review records never race the other writers for a nonce.
  */
-import { cce4longHubAbi, type Deployment, type JobStatus } from "@cce4long/protocol";
-import type { Account, Address, Hex } from "viem";
-import { createHubWriter, hubChainError } from "../chain/hub-writer";
+import { cce4longHubAbi, type JobStatus } from "@cce4long/protocol";
+import type { Address, Hex } from "viem";
+import { createHubWriter, type HubWriterOptions, hubChainError } from "../chain/hub-writer";
 import type { ReviewChain } from "./review-chain";
 
-export interface HubReviewChainOptions {
-  rpcUrl: string;
-  deployment: Deployment;
-  recorder: Account;
-  pollingIntervalMs?: number;
-}
+export type HubReviewChainOptions = HubWriterOptions;
 
 export function createHubReviewChain(options: HubReviewChainOptions): ReviewChain {
   const hub = createHubWriter(options);

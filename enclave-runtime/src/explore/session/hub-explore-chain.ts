@@ -3,17 +3,11 @@
  * client and records as the Privacy Plane's chain-recorder account through the process-wide queue of
  * chain/hub-writer.ts (shared with dispatch, key release, ingest and review).
  */
-import { cce4longHubAbi, type Deployment } from "@cce4long/protocol";
-import type { Account } from "viem";
-import { createHubWriter, hubChainError, revertName } from "../../chain/hub-writer";
+import { cce4longHubAbi } from "@cce4long/protocol";
+import { createHubWriter, type HubWriterOptions, hubChainError, revertName } from "../../chain/hub-writer";
 import type { ExploreChain } from "./explore-chain";
 
-export interface HubExploreChainOptions {
-  rpcUrl: string;
-  deployment: Deployment;
-  recorder: Account;
-  pollingIntervalMs?: number;
-}
+export type HubExploreChainOptions = HubWriterOptions;
 
 export function createHubExploreChain(options: HubExploreChainOptions): ExploreChain {
   const { reader, address, record } = createHubWriter(options);
