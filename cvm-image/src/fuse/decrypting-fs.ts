@@ -157,13 +157,10 @@ export async function mountDecrypting(options: DecryptingMountOptions): Promise<
       if (!sealed) return cb(Fuse.EBADF);
       const end = Math.min(sealed.plaintextLength, position + length);
       if (position >= end) return cb(0);
+      // Decrypted straight into the kernel's buffer: no intermediate plaintext copy to wipe.
       sealed
-        .read(position, end)
-        .then((plain) => {
-          buffer.set(plain);
-          plain.fill(0);
-          cb(plain.length);
-        })
+        .readInto(position, end, buffer)
+        .then((bytes) => cb(bytes))
         .catch((error: unknown) => {
           report(path.slice(1), error);
           cb(Fuse.EIO);

@@ -15,6 +15,11 @@ export interface SealedFile {
   readonly plaintextLength: number;
   /** Decrypts plaintext [start, end), 0 <= start <= end <= plaintextLength; all-or-nothing. */
   read(start: number, end: number): Promise<Uint8Array>;
+  /**
+   * Decrypts plaintext [start, end) straight into `target` at 0 (no intermediate buffer: what the
+   * decrypting FUSE hands the kernel). On an integrity failure `target` is zeroed and the error thrown.
+   */
+  readInto(start: number, end: number, target: Uint8Array): Promise<number>;
   /** Wipes the per-file key. Reads after close fail. */
   close(): void;
 }
@@ -30,53 +35,65 @@ export async function openSealedFile(reader: RandomAccessReader, key: Uint8Array
     );
   }
   const { chunkSize, plaintextLength } = session.header;
+  function checkRange(start: number, end: number): void {
+    if (
+      !Number.isSafeInteger(start) ||
+      !Number.isSafeInteger(end) ||
+      start < 0 ||
+      start > end ||
+      end > plaintextLength
+    ) {
+      throw new Cce4longError(
+        "VALIDATION_FAILED",
+        `range [${start}, ${end}) is not within the plaintext [0, ${plaintextLength})`,
+      );
+    }
+  }
+  async function readRange(start: number, end: number, out: Uint8Array): Promise<number> {
+    checkRange(start, end);
+    if (out.length < end - start) {
+      throw new Cce4longError(
+        "VALIDATION_FAILED",
+        `the target holds ${out.length} bytes, the range ${end - start}`,
+      );
+    }
+    if (start === end) return 0;
+    const first = Math.floor(start / chunkSize);
+    const last = Math.floor((end - 1) / chunkSize);
+    const from = session.chunkOffset(first);
+    const length = session.chunkOffset(last) + session.plainLength(last) + TAG_LENGTH - from;
+    const sealed = await reader.read(from, length);
+    if (sealed.length !== length) {
+      throw integrityFailed(
+        `chunks ${first}..${last}: read ${sealed.length} of ${length} bytes (file shrank?)`,
+      );
+    }
+    try {
+      for (let i = first; i <= last; i++) {
+        const at = session.chunkOffset(i) - from;
+        const plain = session.decryptChunk(i, sealed.subarray(at, at + session.plainLength(i) + TAG_LENGTH));
+        const chunkStart = i * chunkSize;
+        const lo = Math.max(start, chunkStart) - chunkStart;
+        const hi = Math.min(end, chunkStart + plain.length) - chunkStart;
+        out.set(plain.subarray(lo, hi), chunkStart + lo - start);
+        plain.fill(0);
+      }
+    } catch (error) {
+      out.fill(0, 0, end - start);
+      throw error;
+    }
+    return end - start;
+  }
   return {
     header: session.header,
     plaintextLength,
     async read(start, end) {
-      if (
-        !Number.isSafeInteger(start) ||
-        !Number.isSafeInteger(end) ||
-        start < 0 ||
-        start > end ||
-        end > plaintextLength
-      ) {
-        throw new Cce4longError(
-          "VALIDATION_FAILED",
-          `range [${start}, ${end}) is not within the plaintext [0, ${plaintextLength})`,
-        );
-      }
+      checkRange(start, end);
       const out = new Uint8Array(end - start);
-      if (start === end) return out;
-      const first = Math.floor(start / chunkSize);
-      const last = Math.floor((end - 1) / chunkSize);
-      const from = session.chunkOffset(first);
-      const length = session.chunkOffset(last) + session.plainLength(last) + TAG_LENGTH - from;
-      const sealed = await reader.read(from, length);
-      if (sealed.length !== length) {
-        throw integrityFailed(
-          `chunks ${first}..${last}: read ${sealed.length} of ${length} bytes (file shrank?)`,
-        );
-      }
-      try {
-        for (let i = first; i <= last; i++) {
-          const at = session.chunkOffset(i) - from;
-          const plain = session.decryptChunk(
-            i,
-            sealed.subarray(at, at + session.plainLength(i) + TAG_LENGTH),
-          );
-          const chunkStart = i * chunkSize;
-          const lo = Math.max(start, chunkStart) - chunkStart;
-          const hi = Math.min(end, chunkStart + plain.length) - chunkStart;
-          out.set(plain.subarray(lo, hi), chunkStart + lo - start);
-          plain.fill(0); // it may hold bytes outside the requested range: do not leave them to the GC
-        }
-      } catch (error) {
-        out.fill(0);
-        throw error;
-      }
+      await readRange(start, end, out);
       return out;
     },
+    readInto: (start, end, target) => readRange(start, end, target),
     close: () => session.close(),
   };
 }
