@@ -4,7 +4,9 @@
  * stop cleanly on SIGTERM/SIGINT.
  */
 
+import { join } from "node:path";
 import { DstackKeyProvider } from "@cce4long/sealing/keys/dstack-key-provider";
+import { FileKeyVersionStore } from "@cce4long/sealing/keys/file-key-version-store";
 import { InMemoryKeyVersionStore } from "@cce4long/sealing/keys/key-version-store";
 import { DatasetKeyring } from "@cce4long/sealing/keys/keyring";
 import { serve } from "@hono/node-server";
@@ -26,7 +28,11 @@ async function run(): Promise<void> {
   // One keyring for the process: the key versions ingest writes are the ones key release and
   // Explore sessions read (rotation and retirement are enforced in one place).
   const keys = new DstackKeyProvider({ endpoint: config.DSTACK_ENDPOINT });
-  const keyring = new DatasetKeyring({ provider: keys, store: new InMemoryKeyVersionStore() });
+  // Key versions outlive a restart when there is a state folder (dstack's encrypted disk in production).
+  const keyVersions = config.PRIVACY_PLANE_STATE_DIR
+    ? new FileKeyVersionStore(join(config.PRIVACY_PLANE_STATE_DIR, "key-versions"))
+    : new InMemoryKeyVersionStore();
+  const keyring = new DatasetKeyring({ provider: keys, store: keyVersions });
   const privacyMode = await startPrivacyMode(config, process.env, log, { keys, keyring });
   const ingest = await startIngest(config, log, { keys, keyring });
   const explore = await startExplore(config, log, { keys, keyring });
