@@ -99,8 +99,11 @@ async function run(): Promise<Measurement[]> {
     ["leaked", leaked],
   ] as const) {
     let decision = "";
+    let copied = 0;
     const ms = await timeAsync(async () => {
-      decision = (await check([{ path: `${name}.csv`, bytes }])).decision;
+      const report = await check([{ path: `${name}.csv`, bytes }]);
+      decision = report.decision;
+      copied = report.files[0]?.findings.find((f) => f.rule === "leakage.dataset_rows")?.count ?? 0;
     });
     results.push({
       name: `gate.scan.${name}-csv`,
@@ -108,7 +111,7 @@ async function run(): Promise<Measurement[]> {
       unit: "MB/s",
       reference: { name: "sha256 (node:crypto) of the same bytes", value: shaMBs, unit: "MB/s" },
       goal: { on: "value", op: ">=", target: 100, text: "at least 100 MB/s" },
-      notes: `${(bytes.length / MB).toFixed(1)} MB -> ${decision}; ${indexNote}`,
+      notes: `${(bytes.length / MB).toFixed(1)} MB -> ${decision} (${copied} rows flagged as copied); ${indexNote}`,
     });
   }
 

@@ -17,6 +17,7 @@ import { createPrivacyPlaneApp } from "./http/app";
 import { startIngest } from "./ingest/ingest-service";
 import { startPrivacyMode } from "./jobs/privacy-mode-service";
 import { log } from "./log";
+import { datasetPoliciesFromConfig } from "./policies/hub-policy-sources";
 import { startReviews } from "./review/start-reviews";
 
 async function run(): Promise<void> {
@@ -34,9 +35,11 @@ async function run(): Promise<void> {
     : new InMemoryKeyVersionStore();
   const keyring = new DatasetKeyring({ provider: keys, store: keyVersions });
   const privacyMode = await startPrivacyMode(config, process.env, log, { keys, keyring });
-  const ingest = await startIngest(config, log, { keys, keyring });
+  // One reader of the providers' signed policies: the gate and ingest see the same newest versions.
+  const policies = datasetPoliciesFromConfig(config, log);
+  const ingest = await startIngest(config, log, { keys, keyring, policies });
   const explore = await startExplore(config, log, { keys, keyring });
-  const reviews = await startReviews(config, log, privacyMode.inbox, { keyring });
+  const reviews = await startReviews(config, log, privacyMode.inbox, { keyring, policies });
   const app = createPrivacyPlaneApp({
     deployment: config.CCE4LONG_DEPLOYMENT,
     guestAgentReachable: () => dstack.isReachable(),

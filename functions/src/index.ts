@@ -15,6 +15,7 @@ import { exploreRoutes } from "./routes/explore";
 import { healthRoutes } from "./routes/health";
 import { jobsRoutes } from "./routes/jobs";
 import { metaRoutes } from "./routes/meta";
+import { policiesRoutes } from "./routes/policies";
 import { rentalsRoutes } from "./routes/rentals";
 import { resultsRoutes } from "./routes/results";
 import { reviewsRoutes } from "./routes/reviews";
@@ -53,5 +54,6 @@ app.route("/", webhooksRoutes);
 app.route("/", uploadsRoutes);
 app.route("/", exploreRoutes);
 app.route("/", algorithmsRoutes);
+app.route("/", policiesRoutes);
 
 export default app;

@@ -114,6 +114,10 @@ export class FakeNetwork {
       return new Response("<Error><Code>AccessDenied</Code></Error>", { status: 403 });
     }
     const key = decodeURIComponent(new URL(seen.url).pathname.slice(1));
+    if (seen.method === "PUT") {
+      this.objects.set(key, seen.body);
+      return new Response(null, { status: 200 });
+    }
     const body = this.objects.get(key);
     return body === undefined
       ? new Response("<Error><Code>NoSuchKey</Code></Error>", { status: 404 })

@@ -22,6 +22,7 @@ import { ApiClient } from "../sdk/api-client";
 import { createHubClient } from "../sdk/hub-client";
 import { uploadDataset } from "../sdk/upload";
 import { contextFlags } from "./context-options";
+import { addPolicyCommands } from "./dataset-policy";
 import type { CommandGroup } from "./index";
 
 const DATASET_ID = /^0x[0-9a-f]{64}$/;
@@ -213,6 +214,8 @@ export const datasetCommands: CommandGroup = (program: Command, output: () => Ou
       const tx = await hub.setReviewers(datasetIdArg(id), addresses(reviewers));
       output().result({ tx }, () => `reviewers set (transaction ${tx})`);
     });
+
+  addPolicyCommands(dataset, output, datasetIdArg);
 
   dataset
     .command("retire")

@@ -6,6 +6,7 @@
 import type { GatePolicy } from "@cce4long/protocol/gate/policy";
 import type { FileReport, GateDecision, GateReport, RuleFinding } from "@cce4long/protocol/gate/report";
 import type { DeclaredOutput } from "@cce4long/protocol/jobs/declared-outputs";
+import { copiedRowsFound } from "./copied-rows";
 import {
   checkFrequencyTable,
   checkRegression,
@@ -15,9 +16,10 @@ import {
 } from "./disclosure/tables";
 import { Findings } from "./findings";
 import type { FingerprintIndex } from "./fingerprints/fingerprint-index";
-import { type ScanTable, scanForLeakage } from "./fingerprints/scan";
+import { type LeakageScan, type ScanTable, scanForLeakage } from "./fingerprints/scan";
 import { decodeText, expectedContent, sniffContent } from "./parse/content-type";
 import { parseCsv } from "./parse/csv";
+import { type CsvScan, scanCsvBytes } from "./parse/csv-scan";
 import { jsonToTable } from "./parse/json";
 import { parseParquet } from "./parse/parquet";
 import type { Table } from "./parse/table";
@@ -54,6 +56,14 @@ export const ALLOWED_EXTENSIONS = [
   "onnx",
   "bin",
 ] as const;
+
+/** Declared kinds whose disclosure rules read the parsed table. */
+const TABLE_KINDS: ReadonlySet<string> = new Set([
+  "frequency_table",
+  "summary_statistics",
+  "survival_table",
+  "regression",
+]);
 
 export async function checkOutputs(input: CheckOutputsInput): Promise<GateReport> {
   const { policy } = input;
@@ -168,12 +178,16 @@ async function checkFile(
   let table: Table | null = null;
   let document: unknown;
   let text: string | null = null;
+  let csv: CsvScan | null = null;
   try {
     if (content === "parquet") table = await parseParquet(file.bytes);
-    else {
+    else if (format === "csv") {
+      // Scanned from the bytes; parsed into strings only when a disclosure rule reads the table.
+      csv = scanCsvBytes(input.fingerprints, file.bytes);
+      if (declared !== null && TABLE_KINDS.has(declared.kind)) table = parseCsv(decodeText(file.bytes) ?? "");
+    } else {
       text = decodeText(file.bytes) ?? "";
-      if (format === "csv") table = parseCsv(text);
-      else if (format === "json") {
+      if (format === "json") {
         document = JSON.parse(text);
         table = jsonToTable(document);
       }
@@ -190,7 +204,10 @@ async function checkFile(
     findings.add("disclosure.free_text", "review");
   if (declared?.kind === "figure") findings.add("disclosure.image", "review");
   // Leakage: the table with its header, or the text line by line.
-  if (table !== null) {
+  if (csv !== null) {
+    addLeakage(csv.scan, input, findings);
+    scan({ rows: [csv.header] }, input, findings, true);
+  } else if (table !== null) {
     scan({ header: table.header, rows: table.rows }, input, findings);
     scan({ rows: [table.header] }, input, findings, true);
   } else if (text !== null) {
@@ -226,8 +243,11 @@ function checkDeclared(
 }
 
 function scan(table: ScanTable, input: CheckOutputsInput, findings: Findings, header = false): void {
+  addLeakage(scanForLeakage(input.fingerprints, table), input, findings, header);
+}
+
+function addLeakage(found: LeakageScan, input: CheckOutputsInput, findings: Findings, header = false): void {
   const { leakage } = input.policy;
-  const found = scanForLeakage(input.fingerprints, table);
   const where = header
     ? found.identifierCells.cells.map((c) => ({ ...c, column: "(header)" }))
     : found.identifierCells.cells;
@@ -240,7 +260,7 @@ function scan(table: ScanTable, input: CheckOutputsInput, findings: Findings, he
       found.rareComboRows.cells,
     );
   }
-  if (found.matchedRows.count >= leakage.minMatchedRows) {
+  if (copiedRowsFound(found, leakage.minMatchedRows)) {
     findings.addMany(
       "leakage.dataset_rows",
       "fail",

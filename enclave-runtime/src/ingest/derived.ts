@@ -7,7 +7,7 @@ import type { DatasetSchema } from "@cce4long/protocol";
 import type { ManifestEntryKind } from "@cce4long/protocol/datasets/manifest";
 import { expandKey } from "@cce4long/sealing/keys/derive";
 import { INGEST_FINGERPRINT_VERSION_KEY_LABEL } from "@cce4long/sealing/keys/labels";
-import { exploreSampleBuilders } from "../explore/sample/ingest-builders";
+import { exploreSampleBuilders, type SamplePolicyLookup } from "../explore/sample/ingest-builders";
 import { buildFingerprintIndex, serializeFingerprintIndex } from "../gate/fingerprints/index";
 
 /** One recognised table of the version: rows re-readable as often as a builder needs (see tables.ts). */
@@ -69,12 +69,15 @@ export const fingerprintBuilder: DerivedArtefactBuilder = {
   },
 };
 
-/** The builders ingest runs by default. Explore Mode's sampler (issue 8) is appended here. */
 /**
  * What every ingest builds beside the data: the Output Gate's fingerprints and the Explore Mode
- * sample (with its report). Per-dataset sample policies are not stored yet, so the defaults apply.
+ * sample (with its report), sampled by the provider's signed policy when `samplePolicyFor` finds one.
  */
-export const DEFAULT_DERIVED_BUILDERS: readonly DerivedArtefactBuilder[] = [
-  fingerprintBuilder,
-  ...exploreSampleBuilders(async () => undefined),
-];
+export function derivedBuilders(samplePolicyFor: SamplePolicyLookup): DerivedArtefactBuilder[] {
+  return [fingerprintBuilder, ...exploreSampleBuilders(samplePolicyFor)];
+}
+
+/** The same with the default sample policy (benchmarks, tests). */
+export const DEFAULT_DERIVED_BUILDERS: readonly DerivedArtefactBuilder[] = derivedBuilders(
+  async () => undefined,
+);

@@ -19,8 +19,9 @@ import { toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { PrivacyPlaneConfig } from "../config";
 import { ingestKeyRoutes } from "../http/ingest-key";
+import type { DatasetPolicies } from "../policies/dataset-policies";
 import { chainVersions } from "./chain-versions";
-import { DEFAULT_DERIVED_BUILDERS } from "./derived";
+import { DEFAULT_DERIVED_BUILDERS, derivedBuilders } from "./derived";
 import { type IngestConsumer, startIngestConsumer } from "./ingest-consumer";
 import { ingestUpload } from "./ingest-upload";
 import { S3ObjectStore } from "./object-store";
@@ -36,6 +37,8 @@ export interface IngestServiceOptions {
   /** Share the Privacy Plane's keyring so that ingest and key release see the same key versions. */
   keyring?: DatasetKeyring;
   keys?: KeyProvider;
+  /** The provider's signed Explore sample policies; without it, the default policy. */
+  policies?: Pick<DatasetPolicies, "samplePolicy">;
 }
 
 export async function startIngest(
@@ -82,7 +85,9 @@ export async function startIngest(
       return copy;
     },
     chain: chainVersions({ rpcUrl: config.RPC_URL, deployment, account }),
-    derived: DEFAULT_DERIVED_BUILDERS,
+    derived: options.policies
+      ? derivedBuilders((datasetId) => options.policies!.samplePolicy(datasetId))
+      : DEFAULT_DERIVED_BUILDERS,
     log,
     now: () => new Date(),
     tempDir: config.INGEST_TEMP_DIR ?? tmpdir(),

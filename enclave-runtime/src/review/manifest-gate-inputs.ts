@@ -1,5 +1,6 @@
 /**
- * The Output Gate's inputs for one dataset version (runs inside the TEE): the fingerprint index that
+ * The Output Gate's inputs for one dataset version (runs inside the TEE): the provider's signed gate
+ * policy (policies/, else the ACRO defaults) and the fingerprint index that
  * ingest built and sealed beside the data. The version's manifest is fetched by its on-chain root and
  * verified against it; the sealed index is decrypted with the dataset key (file id checked against
  * the manifest) and opened with the per-version fingerprint key. Keys are wiped after use.
@@ -15,6 +16,7 @@ import { createPublicClient, type Hex, http } from "viem";
 import { deserializeFingerprintIndex } from "../gate/fingerprints/serialize";
 import { fingerprintVersionKey } from "../ingest/derived";
 import type { ObjectStore } from "../ingest/object-store";
+import type { DatasetPolicies } from "../policies/dataset-policies";
 import type { GateInputsSource } from "./gate-runner";
 
 export interface ManifestGateInputsOptions {
@@ -22,13 +24,16 @@ export interface ManifestGateInputsOptions {
   deployment: Deployment;
   store: Pick<ObjectStore, "getBytes">;
   keyring: Pick<DatasetKeyring, "keyForRead">;
+  /** The provider's signed gate policy per dataset (policies/); without it, the ACRO defaults. */
+  policies?: Pick<DatasetPolicies, "gatePolicy">;
 }
 
 export function manifestGateInputs(options: ManifestGateInputsOptions): GateInputsSource {
   const reader = createPublicClient({ transport: http(options.rpcUrl) });
   const hub = options.deployment.contracts.hub.address;
   return async (datasetId, datasetVersion) => {
-    const none = { policy: DEFAULT_GATE_POLICY, fingerprints: null };
+    const policy = (await options.policies?.gatePolicy(datasetId)) ?? DEFAULT_GATE_POLICY;
+    const none = { policy, fingerprints: null };
     if (datasetVersion < 1) return none;
     const root = await reader.readContract({
       address: hub,
@@ -52,7 +57,7 @@ export function manifestGateInputs(options: ManifestGateInputsOptions): GateInpu
       const { header, plaintext } = decryptBuffer(sealed, datasetKey.key);
       if (Buffer.from(header.fileId).toString("hex") !== entry.fileId) return none;
       return {
-        policy: DEFAULT_GATE_POLICY,
+        policy,
         fingerprints: deserializeFingerprintIndex(plaintext, versionKey),
       };
     } finally {

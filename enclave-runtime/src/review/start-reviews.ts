@@ -17,6 +17,7 @@ import { buildFingerprintIndex } from "../gate/fingerprints/build";
 import { reviewRoutes } from "../http/review-routes";
 import { S3ObjectStore } from "../ingest/object-store";
 import type { OutputInbox } from "../jobs/output-inbox";
+import type { DatasetPolicies } from "../policies/dataset-policies";
 import { type EventSink, fanOut, loggingEventSink } from "./events";
 import { FileReviewStore } from "./file-review-store";
 import { createGateRunner, noIndexSource } from "./gate-runner";
@@ -41,7 +42,7 @@ export async function startReviews(
   config: PrivacyPlaneConfig,
   log: Log,
   inbox?: OutputInbox,
-  shared?: { keyring: Pick<DatasetKeyring, "keyForRead"> },
+  shared?: { keyring: Pick<DatasetKeyring, "keyForRead">; policies?: Pick<DatasetPolicies, "gatePolicy"> },
 ): Promise<ReviewPlane> {
   const keys = new DstackKeyProvider({ endpoint: config.DSTACK_ENDPOINT });
   const deployment = parseDeployment(JSON.parse(readFileSync(config.CONTRACTS_DEPLOYMENT_FILE, "utf8")));
@@ -81,6 +82,7 @@ export async function startReviews(
             deployment,
             store: objectStore,
             keyring: shared.keyring,
+            ...(shared.policies ? { policies: shared.policies } : {}),
           })
         : noIndexSource,
       () =>

@@ -13,6 +13,7 @@ import { catalogueOperations } from "./catalogue";
 import { exploreOperations } from "./explore";
 import { healthOperations } from "./health";
 import { jobsOperations } from "./jobs";
+import { policiesOperations } from "./policies";
 import { rentalsOperations } from "./rentals";
 import { resultsOperations } from "./results";
 import { reviewsOperations } from "./reviews";
@@ -52,6 +53,7 @@ export const ALL_OPERATIONS: readonly OperationSpec[] = [
   ...webhooksOperations,
   ...exploreOperations,
   ...algorithmsOperations,
+  ...policiesOperations,
 ];
 
 let cachedDocument: Record<string, unknown> | undefined;

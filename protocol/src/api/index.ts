@@ -9,6 +9,7 @@ export * from "./catalogue";
 export * from "./common";
 export * from "./explore";
 export * from "./jobs";
+export * from "./policies";
 export * from "./problem";
 export * from "./rentals";
 export * from "./results";

@@ -2,6 +2,7 @@
  * Tests of the fingerprint index (runs in Node under vitest): normalization, the tag set, build,
  * serialize/deserialize round trip, and the refusal of a wrong key or corrupt bytes.
  */
+import { createHash } from "node:crypto";
 import { LONGEVITY_COHORT_SCHEMA } from "@cce4long/protocol/datasets/longevity-cohort";
 import { describe, expect, it } from "vitest";
 import { asGrid, FIXTURE_KEY, FIXTURE_ROWS, fixtureIndex, select } from "../test-support/cohort-fixture";
@@ -111,6 +112,13 @@ describe("fingerprint index", () => {
     const table = { header: grid[0]!, rows: grid.slice(1) };
     expect(scanForLeakage(back, table)).toEqual(scanForLeakage(index, table));
     expect(serializeFingerprintIndex(back)).toEqual(bytes);
+  });
+
+  it("builds the same bytes as the first version of the format, so stored indexes stay valid", () => {
+    // SHA-256 of the fixture's serialized index, built by the code that introduced C4LGFP01. If the
+    // normalization, PRF, min-hash or fold changes, stored indexes would silently match nothing.
+    const digest = createHash("sha256").update(serializeFingerprintIndex(fixtureIndex())).digest("hex");
+    expect(digest).toBe("bc51ea40f6c64d7ecddbe196bda2135cc004d1379f0bfb1e4b2510dae5deeac5");
   });
 
   it("error: loading under another key", () => {

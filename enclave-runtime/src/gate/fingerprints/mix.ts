@@ -15,12 +15,10 @@ export function fmix32(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Orders (lo, hi) pairs as unsigned 64-bit numbers. */
-export function compareTags(alo: number, ahi: number, blo: number, bhi: number): number {
-  if (ahi !== bhi) return ahi >>> 0 < bhi >>> 0 ? -1 : 1;
-  if (alo !== blo) return alo >>> 0 < blo >>> 0 ? -1 : 1;
-  return 0;
-}
+/** Input of foldSorted: the members' (lo, hi) words, in ascending tag order. */
+export const sortedLo = new Int32Array(16);
+export const sortedHi = new Int32Array(16);
+const SIGN = 0x80000000 | 0;
 
 /**
  * Folds `count` tags, given by index into `los`/`his` through `order`, in ascending tag order, with a
@@ -29,26 +27,44 @@ export function compareTags(alo: number, ahi: number, blo: number, bhi: number):
 export function foldSet(
   los: ArrayLike<number>,
   his: ArrayLike<number>,
-  order: number[],
+  order: ArrayLike<number>,
   count: number,
   domain: number,
 ): void {
-  // Insertion sort: sets here have at most a dozen members.
-  for (let i = 1; i < count; i++) {
-    const x = order[i]!;
-    let j = i - 1;
-    while (j >= 0 && compareTags(los[order[j]!]!, his[order[j]!]!, los[x]!, his[x]!) > 0) {
-      order[j + 1] = order[j]!;
-      j--;
-    }
-    order[j + 1] = x;
+  for (let i = 0; i < count; i++) {
+    const k = order[i]!;
+    insertSorted(i, los[k]! | 0, his[k]! | 0);
   }
+  foldSorted(count, domain);
+}
+
+/**
+ * Puts the tag (lo, hi) into sortedLo/sortedHi, whose first `filled` entries are in ascending
+ * tag order (insertion sort: sets here have at most a dozen members). Compares as unsigned 64-bit
+ * numbers, in int32 arithmetic (x ^ SIGN orders signed as x orders unsigned).
+ */
+export function insertSorted(filled: number, lo: number, hi: number): void {
+  const kh = hi ^ SIGN;
+  const kl = lo ^ SIGN;
+  let j = filled;
+  while (j > 0) {
+    const ph = sortedHi[j - 1]! ^ SIGN;
+    if (ph < kh || (ph === kh && (sortedLo[j - 1]! ^ SIGN) <= kl)) break;
+    sortedLo[j] = sortedLo[j - 1]!;
+    sortedHi[j] = sortedHi[j - 1]!;
+    j--;
+  }
+  sortedLo[j] = lo;
+  sortedHi[j] = hi;
+}
+
+/** The fold of the `count` tags in sortedLo/sortedHi (see foldSet), into `folded`. */
+export function foldSorted(count: number, domain: number): void {
   let a = 0x9e3779b9 ^ Math.imul(domain, 0x85ebca6b);
   let b = 0x7f4a7c15 ^ Math.imul(domain + count, 0xc2b2ae35);
   for (let i = 0; i < count; i++) {
-    const k = order[i]!;
-    const lo = los[k]! | 0;
-    const hi = his[k]! | 0;
+    const lo = sortedLo[i]!;
+    const hi = sortedHi[i]!;
     a = Math.imul(((a ^ lo) << 15) | ((a ^ lo) >>> 17), 0xcc9e2d51) ^ hi;
     b = Math.imul(((b ^ hi) << 13) | ((b ^ hi) >>> 19), 0x1b873593) ^ lo;
     a = (a + b) | 0;

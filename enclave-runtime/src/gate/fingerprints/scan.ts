@@ -1,14 +1,17 @@
 /**
- * Scans an output, already cut into rows of cells, against a fingerprint index (runs inside the TEE).
+ * Scans an output, cut into rows of cells, against a fingerprint index (runs inside the TEE).
  * Finds direct-identifier values, rows showing a rare quasi-identifier combination, and rows that
  * match dataset rows through their shingles. Reports positions in the OUTPUT (row, column, the
- * output's own value), never anything about dataset rows.
+ * output's own value), never anything about dataset rows. Cells arrive as text (scanForLeakage) or
+ * as byte ranges of a CSV buffer (parse/csv-scan.ts); either way each distinct value is tagged once
+ * (value-table.ts) and rows are kept as value ids until their chunk is processed.
  */
 import type { CellRef } from "@cce4long/protocol/gate/report";
-import { CellTagger, NO_TAG } from "./cell-tagger";
 import { foldCombo, folded, subsetMasks } from "./combos";
 import type { FingerprintIndex } from "./fingerprint-index";
-import { forEachBand, RowValues } from "./shingles";
+import { forEachBandRanked, RowValues } from "./shingles";
+import type { TagSet } from "./tag-set";
+import { FLAG_IDENTIFIER, FLAG_QI, FLAG_SHINGLE, ValueTable } from "./value-table";
 
 export interface ScanTable {
   /** Column names, when the output has them (used in evidence only). */
@@ -28,18 +31,36 @@ export interface Hits {
 }
 
 export interface LeakageScan {
+  /** Rows scanned. */
+  rows: number;
   identifierCells: Hits;
   rareComboRows: Hits;
+  /** Rows with at least one band tag in the index. */
   matchedRows: Hits;
+  /** Of those, rows with two or more (strong evidence: chance gives one at most; see check-outputs). */
+  strongMatchedRows: number;
 }
 
 const MAX_EVIDENCE = 20;
 const MAX_VALUE_CHARS = 60;
-const BATCH_CELLS = 1 << 16;
+/** Cells (and new values' blocks) per chunk: big enough to amortize the AES call and lookups. */
+const CHUNK_CELLS = 1 << 16;
+const CHUNK_BLOCKS = 1 << 15;
+/**
+ * Band tags looked up together: about one per 8 tags of a 1M-row index's band set, dense enough
+ * that the sorted sweep reads each cache line of the set at most once (12 bytes a tag of memory).
+ */
+const BAND_BATCH = 1 << 20;
 
 function record(hits: Hits, ref: CellRef): void {
   hits.count++;
   if (hits.cells.length < MAX_EVIDENCE) hits.cells.push(ref);
+}
+
+/** record() for a row without a cell, building the evidence only while it is kept. */
+function recordRow(hits: Hits, row: number): void {
+  hits.count++;
+  if (hits.cells.length < MAX_EVIDENCE) hits.cells.push({ row });
 }
 
 function shown(value: string): string {
@@ -47,97 +68,343 @@ function shown(value: string): string {
   return v.length > MAX_VALUE_CHARS ? `${v.slice(0, MAX_VALUE_CHARS)}...` : v;
 }
 
+/** Scans rows of cell text (JSON, Parquet, text outputs, a CSV header). */
 export function scanForLeakage(index: FingerprintIndex, table: ScanTable): LeakageScan {
-  const { params, sets } = index;
-  const L = params.levels.length;
-  const tagger = new CellTagger(
-    index.key,
-    params.levels.map((l) => l.sig),
-  );
-  const qi = new RowValues();
-  const qiCells: number[] = [];
-  const values = new RowValues();
-  const result: LeakageScan = {
+  const scanner = new LeakageScanner(index, table.header);
+  for (let r = 0; r < table.rows.length; r++) {
+    for (const raw of table.rows[r]!) scanner.stringCell(raw);
+    scanner.endCells();
+    const phrases = table.phrases?.[r];
+    if (phrases) for (const raw of phrases) scanner.stringCell(raw);
+    scanner.endRow();
+  }
+  return scanner.finish();
+}
+
+/**
+ * Accumulates rows (cells, then optional identifier-only phrases) and scans them a chunk at a time.
+ * Protocol per row: cells through byteCell/stringCell, endCells(), phrases, endRow() (or dropRow()).
+ */
+export class LeakageScanner {
+  readonly values: ValueTable;
+  header: readonly string[] | undefined;
+  readonly #index: FingerprintIndex;
+  readonly #result: LeakageScan = {
+    rows: 0,
     identifierCells: { count: 0, cells: [] },
     rareComboRows: { count: 0, cells: [] },
     matchedRows: { count: 0, cells: [] },
+    strongMatchedRows: 0,
   };
-  let bandHit = false;
-  const checkBand = (lo: number, hi: number) => {
-    if (!bandHit && sets.bands.has(lo, hi)) bandHit = true;
-  };
-  const columnName = (c: number) => table.header?.[c] ?? `#${c + 1}`;
+  /** Value id of every cell of the chunk's rows. */
+  #cells = new Int32Array(4096);
+  #cellCount = 0;
+  /** Per row of the chunk: first cell, first phrase; then the end of the last row. */
+  #bounds: number[] = [];
+  #rowStart = 0;
+  #phraseStart = -1;
+  /** Output row number of the chunk's first row. */
+  #firstRow = 0;
 
-  const scanRow = (r: number, base: number, phraseBase: number, phraseEnd: number) => {
-    const cells = table.rows[r]!;
-    const tags = tagger.tags;
-    const n = cells.length;
+  // Per-row scratch.
+  readonly #qi = new RowValues();
+  readonly #qiCells: number[] = [];
+  readonly #row = new RowValues();
+  #rowRanks = new Int32Array(64 * 32);
+  /** The chunk's band tags and the chunk row each belongs to, looked up together in #drain. */
+  readonly #bands: BandQueries;
+  #bandRow = 0;
+  /** First row whose band tags are not looked up yet. */
+  #bandsFromRow = 0;
+  readonly #addBand: (lo: number, hi: number) => void;
+  readonly #comboMemo: ComboMemo;
+
+  constructor(index: FingerprintIndex, header?: readonly string[]) {
+    this.#index = index;
+    this.header = header;
+    this.values = new ValueTable(index);
+    this.#bands = spareBandQueries ?? new BandQueries();
+    spareBandQueries = null;
+    this.#addBand = (lo, hi) => this.#bands.add(lo, hi, this.#bandRow);
+    this.#comboMemo = new ComboMemo(index.params.maxQiCandidates);
+  }
+
+  /** A cell read from the CSV buffer set with values.setSource; `hash` is a hash of its bytes. */
+  byteCell(start: number, end: number, hash: number): void {
+    this.#push(this.values.internBytes(start, end, hash));
+  }
+
+  stringCell(raw: string): void {
+    this.#push(this.values.internString(raw));
+  }
+
+  /** Ends the row's cells; what follows until endRow() are phrases. */
+  endCells(): void {
+    this.#phraseStart = this.#cellCount;
+  }
+
+  endRow(): void {
+    if (this.#phraseStart < 0) this.#phraseStart = this.#cellCount;
+    this.#bounds.push(this.#rowStart, this.#phraseStart);
+    this.#rowStart = this.#cellCount;
+    this.#phraseStart = -1;
+    if (this.#cellCount >= CHUNK_CELLS || this.values.pendingBlocks >= CHUNK_BLOCKS) this.#drain();
+  }
+
+  /** Forgets the cells given since the last endRow() (an empty line). */
+  dropRow(): void {
+    this.#cellCount = this.#rowStart;
+    this.#phraseStart = -1;
+  }
+
+  finish(): LeakageScan {
+    this.#drain(true);
+    this.#result.rows = this.#firstRow;
+    spareBandQueries = this.#bands; // its buffers grow to a batch; the next scan reuses them
+    return this.#result;
+  }
+
+  #push(id: number): void {
+    if (this.#cellCount === this.#cells.length) {
+      const grown = new Int32Array(this.#cells.length * 2);
+      grown.set(this.#cells);
+      this.#cells = grown;
+    }
+    this.#cells[this.#cellCount++] = id;
+  }
+
+  #drain(final = false): void {
+    this.values.flush();
+    const rows = this.#bounds.length / 2;
+    for (let r = 0; r < rows; r++) {
+      const start = this.#bounds[2 * r]!;
+      const phrases = this.#bounds[2 * r + 1]!;
+      const end = r + 1 < rows ? this.#bounds[2 * r + 2]! : this.#cellCount;
+      this.#bandRow = this.#firstRow + r;
+      this.#scanRow(this.#firstRow + r, start, phrases, end);
+    }
+    this.#firstRow += rows;
+    this.#bounds.length = 0;
+    this.#cellCount = 0;
+    this.#rowStart = 0;
+    if (final || this.#bands.count >= BAND_BATCH) this.#lookUpBands();
+  }
+
+  /** A row matches a dataset row when any of its band tags is in the index. */
+  #lookUpBands(): void {
+    const from = this.#bandsFromRow;
+    const rows = this.#firstRow - from;
+    const hits = this.#bands.lookUp(this.#index.sets.bands, from, rows);
+    const result = this.#result;
+    for (let r = 0; r < rows; r++) {
+      if (hits[r] === 0) continue;
+      recordRow(result.matchedRows, from + r);
+      if (hits[r]! >= 2) result.strongMatchedRows++;
+    }
+    this.#bands.reset();
+    this.#bandsFromRow = this.#firstRow;
+  }
+
+  #columnName(c: number): string {
+    return this.header?.[c] ?? `#${c + 1}`;
+  }
+
+  #scanRow(r: number, start: number, phraseStart: number, end: number): void {
+    const { params, sets } = this.#index;
+    const values = this.values;
+    const flags = values.flags;
+    const cells = this.#cells;
+    const n = phraseStart - start;
+    const result = this.#result;
     // Identifier values, in cells and phrases.
-    for (let j = 0; j < phraseEnd - base; j++) {
-      const b = tagger.exact[base + j]!;
-      if (b === NO_TAG || !sets.identifiers.has(tags[4 * b]!, tags[4 * b + 1]!)) continue;
-      if (j < n) record(result.identifierCells, { row: r, column: columnName(j), value: shown(cells[j]!) });
-      else
-        record(result.identifierCells, { row: r, value: shown(table.phrases![r]![base + j - phraseBase]!) });
+    let any = 0;
+    for (let j = start; j < end; j++) any |= flags[cells[j]!]!;
+    if (any & FLAG_IDENTIFIER) {
+      for (let j = start; j < end; j++) {
+        const id = cells[j]!;
+        if (!(flags[id]! & FLAG_IDENTIFIER)) continue;
+        const ref: CellRef =
+          j < phraseStart
+            ? { row: r, column: this.#columnName(j - start), value: shown(values.text(id)) }
+            : { row: r, value: shown(values.text(id)) };
+        record(result.identifierCells, ref);
+      }
     }
     // Rare quasi-identifier combinations among the row's cells.
-    qi.reset();
-    qiCells.length = 0;
-    for (let j = 0; j < n && qi.count < params.maxQiCandidates; j++) {
-      const b = tagger.exact[base + j]!;
-      if (b === NO_TAG || !sets.qiValues.has(tags[4 * b]!, tags[4 * b + 1]!)) continue;
-      const before = qi.count;
-      qi.add(tags[4 * b]!, tags[4 * b + 1]!);
-      if (qi.count > before) qiCells.push(j);
-    }
-    if (qi.count > 0) {
-      for (const mask of subsetMasks(qi.count, params.maxComboSize)) {
-        foldCombo(qi, mask);
-        if (!sets.rareCombos.has(folded.lo, folded.hi)) continue;
+    if (any & FLAG_QI) {
+      const qi = this.#qi;
+      const qiCells = this.#qiCells;
+      qi.reset();
+      qiCells.length = 0;
+      for (let j = 0; j < n && qi.count < params.maxQiCandidates; j++) {
+        const id = cells[start + j]!;
+        if (!(flags[id]! & FLAG_QI)) continue;
+        const before = qi.count;
+        qi.add(values.exactLo[id]!, values.exactHi[id]!);
+        if (qi.count > before) qiCells.push(j);
+      }
+      const memo = this.#comboMemo;
+      let mask = memo.get(cells, start, qiCells);
+      if (mask < 0) {
+        mask = 0;
+        for (const m of subsetMasks(qi.count, params.maxComboSize)) {
+          foldCombo(qi, m);
+          if (sets.rareCombos.has(folded.lo, folded.hi)) {
+            mask = m;
+            break;
+          }
+        }
+        memo.set(cells, start, qiCells, mask);
+      }
+      if (mask !== 0) {
         const shownCells = qiCells
           .filter((_, i) => mask & (1 << i))
-          .map((j) => `${columnName(j)}=${shown(cells[j]!)}`);
+          .map((j) => `${this.#columnName(j)}=${shown(values.text(cells[start + j]!))}`);
         record(result.rareComboRows, { row: r, value: shown(shownCells.join(", ")) });
-        break;
       }
     }
-    // Row shingles at each level.
-    bandHit = false;
-    for (let l = 0; l < L && !bandHit; l++) {
-      values.reset();
-      for (let j = 0; j < n; j++) {
-        const b = tagger.levels[(base + j) * L + l]!;
-        if (b !== NO_TAG && sets.shingleValues.has(tags[4 * b]!, tags[4 * b + 1]!)) {
-          values.add(tags[4 * b]!, tags[4 * b + 1]!);
-        }
+    // Row shingles at each level; their band tags are looked up with the whole chunk's.
+    const levels = params.levels;
+    const L = levels.length;
+    const R = values.ranksPerValue;
+    const row = this.#row;
+    for (let l = 0; l < L; l++) {
+      const bit = FLAG_SHINGLE << l;
+      if (!(any & bit)) continue;
+      const B = levels[l]!.bands;
+      const offset = values.rankOffset(l);
+      if (this.#rowRanks.length < n * B) this.#rowRanks = new Int32Array(n * B * 2);
+      const rowRanks = this.#rowRanks;
+      row.reset();
+      for (let j = start; j < phraseStart; j++) {
+        const id = cells[j]!;
+        if (!(flags[id]! & bit)) continue;
+        const before = row.count;
+        row.add(values.levelLo[id * L + l]!, values.levelHi[id * L + l]!);
+        if (row.count === before) continue;
+        const at = before * B;
+        const from = id * R + offset;
+        for (let b = 0; b < B; b++) rowRanks[at + b] = values.ranks[from + b]!;
       }
-      forEachBand(values, params.levels[l]!, l, checkBand);
+      forEachBandRanked(row, rowRanks, levels[l]!, l, this.#addBand);
     }
-    if (bandHit) record(result.matchedRows, { row: r });
-  };
-
-  const starts: number[] = [];
-  let first = 0;
-  const drain = (end: number) => {
-    tagger.flush();
-    for (let r = first; r < end; r++) {
-      const s = starts[(r - first) * 2]!;
-      const p = starts[(r - first) * 2 + 1]!;
-      const e = r + 1 < end ? starts[(r + 1 - first) * 2]! : tagger.cells;
-      scanRow(r, s, p, e);
-    }
-    tagger.reset();
-    starts.length = 0;
-    first = end;
-  };
-  for (let r = 0; r < table.rows.length; r++) {
-    starts.push(tagger.cells);
-    for (const raw of table.rows[r]!) tagger.add(raw);
-    starts.push(tagger.cells);
-    const phrases = table.phrases?.[r];
-    if (phrases) for (const raw of phrases) tagger.add(raw);
-    if (tagger.cells >= BATCH_CELLS) drain(r + 1);
   }
-  drain(table.rows.length);
-  return result;
+}
+
+let spareBandQueries: BandQueries | null = null;
+
+/** Band tags of a batch of rows, to look up in one sweep of the index's band set. */
+class BandQueries {
+  los = new Uint32Array(4096);
+  his = new Uint32Array(4096);
+  rows = new Uint32Array(4096);
+  count = 0;
+  #hits = new Uint8Array(4096);
+  #matched = new Uint8Array(1024);
+
+  reset(): void {
+    this.count = 0;
+  }
+
+  add(lo: number, hi: number, row: number): void {
+    if (this.count === this.los.length) {
+      const n = this.count * 2;
+      const grow = (a: Uint32Array) => {
+        const b = new Uint32Array(n);
+        b.set(a);
+        return b;
+      };
+      this.los = grow(this.los);
+      this.his = grow(this.his);
+      this.rows = grow(this.rows);
+    }
+    this.los[this.count] = lo;
+    this.his[this.count] = hi;
+    this.rows[this.count] = row;
+    this.count++;
+  }
+
+  /** For each of `rows` rows from row `from`: how many of its band tags are in `set` (at most 255). */
+  lookUp(set: TagSet, from: number, rows: number): Uint8Array {
+    if (this.#hits.length < this.count) this.#hits = new Uint8Array(this.los.length);
+    if (this.#matched.length < rows) this.#matched = new Uint8Array(rows * 2);
+    const matched = this.#matched;
+    matched.fill(0, 0, rows);
+    set.hasEach(this.los, this.his, this.count, this.#hits);
+    for (let q = 0; q < this.count; q++) {
+      const r = this.rows[q]! - from;
+      if (this.#hits[q] !== 0 && matched[r]! < 255) matched[r]!++;
+    }
+    return matched;
+  }
+}
+
+/**
+ * Remembers which rare combination (as a mask over the candidates, 0 for none) a row's sequence of
+ * quasi-identifier candidate values gave, so rows repeating a sequence skip the subset search.
+ * Keyed by value ids, compared in full: a memo hit is never a guess.
+ */
+class ComboMemo {
+  readonly #stride: number;
+  #entries: Int32Array;
+  #mask: number;
+  #size = 0;
+
+  constructor(maxCandidates: number) {
+    this.#stride = maxCandidates + 2;
+    this.#entries = new Int32Array(this.#stride * 1024).fill(-1);
+    this.#mask = 1023;
+  }
+
+  #slot(cells: Int32Array, start: number, qiCells: readonly number[]): number {
+    let h = 0x9e3779b9 ^ qiCells.length;
+    for (const j of qiCells) h = Math.imul(h ^ cells[start + j]!, 0x85ebca6b) ^ (h >>> 15);
+    let slot = (h ^ (h >>> 13)) & this.#mask;
+    const e = this.#entries;
+    const s = this.#stride;
+    for (;;) {
+      const count = e[slot * s]!;
+      if (count < 0) return slot;
+      if (count === qiCells.length) {
+        let k = 0;
+        while (k < count && e[slot * s + 2 + k] === cells[start + qiCells[k]!]) k++;
+        if (k === count) return slot;
+      }
+      slot = (slot + 1) & this.#mask;
+    }
+  }
+
+  /** The memoized mask, or -1. */
+  get(cells: Int32Array, start: number, qiCells: readonly number[]): number {
+    const slot = this.#slot(cells, start, qiCells);
+    return this.#entries[slot * this.#stride]! < 0 ? -1 : this.#entries[slot * this.#stride + 1]!;
+  }
+
+  set(cells: Int32Array, start: number, qiCells: readonly number[], mask: number): void {
+    if ((this.#size + 1) * 2 > this.#mask + 1) this.#grow();
+    const slot = this.#slot(cells, start, qiCells);
+    const e = this.#entries;
+    const s = this.#stride;
+    if (e[slot * s]! < 0) this.#size++;
+    e[slot * s] = qiCells.length;
+    e[slot * s + 1] = mask;
+    for (let k = 0; k < qiCells.length; k++) e[slot * s + 2 + k] = cells[start + qiCells[k]!]!;
+  }
+
+  #grow(): void {
+    const old = this.#entries;
+    const s = this.#stride;
+    const slots = (this.#mask + 1) * 2;
+    this.#entries = new Int32Array(s * slots).fill(-1);
+    this.#mask = slots - 1;
+    this.#size = 0;
+    const ids = new Int32Array(s);
+    const positions = Array.from({ length: s }, (_, i) => i);
+    for (let slot = 0; slot < old.length / s; slot++) {
+      const count = old[slot * s]!;
+      if (count < 0) continue;
+      for (let k = 0; k < count; k++) ids[k] = old[slot * s + 2 + k]!;
+      this.set(ids, 0, positions.slice(0, count), old[slot * s + 1]!);
+    }
+  }
 }

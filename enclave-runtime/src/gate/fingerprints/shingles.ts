@@ -5,7 +5,7 @@
  * same ones with good probability, whatever its column order or extra cells; the band's tag is the
  * fold of those values. Ingest stores band tags; a scan recomputes them from output rows.
  */
-import { bandRank, folded, foldSet } from "./mix";
+import { bandRank, folded, foldSorted, insertSorted } from "./mix";
 import type { ShingleLevel } from "./params";
 
 const BAND_DOMAIN = 0x5000;
@@ -38,8 +38,19 @@ export class RowValues {
   }
 }
 
-const ranks = new Uint32Array(12);
-const order: number[] = new Array(12).fill(0);
+const selectedRanks = new Int32Array(16);
+const selected = new Int32Array(16);
+let scratchRanks = new Int32Array(64 * 32);
+
+/** The seed of band `band` at level `levelIndex` (its min-hash permutation). */
+export function bandSeed(levelIndex: number, band: number): number {
+  return BAND_SEEDS[(levelIndex * 32 + band) % BAND_SEEDS.length]!;
+}
+
+/** bandRank as an int32 that orders (signed) as the rank does (unsigned), for rank arrays. */
+export function rankKey(lo: number, hi: number, levelIndex: number, band: number): number {
+  return (bandRank(lo, hi, bandSeed(levelIndex, band)) ^ 0x80000000) | 0;
+}
 
 /**
  * Calls `emit(lo, hi)` with each band tag of the row at level `levelIndex`; nothing when the row has
@@ -51,34 +62,63 @@ export function forEachBand(
   levelIndex: number,
   emit: (lo: number, hi: number) => void,
 ): void {
-  const r = level.valuesPerBand;
-  if (row.count < r) return;
-  for (let band = 0; band < level.bands; band++) {
-    const seed = BAND_SEEDS[(levelIndex * 32 + band) % BAND_SEEDS.length]!;
-    let filled = 0;
-    for (let i = 0; i < row.count; i++) {
-      const rank = bandRank(row.los[i]!, row.his[i]!, seed);
-      if (filled < r) {
-        let j = filled++;
-        while (j > 0 && ranks[j - 1]! > rank) {
-          ranks[j] = ranks[j - 1]!;
-          order[j] = order[j - 1]!;
-          j--;
-        }
-        ranks[j] = rank;
-        order[j] = i;
-      } else if (rank < ranks[r - 1]!) {
-        let j = r - 1;
-        while (j > 0 && ranks[j - 1]! > rank) {
-          ranks[j] = ranks[j - 1]!;
-          order[j] = order[j - 1]!;
-          j--;
-        }
-        ranks[j] = rank;
-        order[j] = i;
-      }
+  if (row.count < level.valuesPerBand) return;
+  const B = level.bands;
+  if (scratchRanks.length < row.count * B) scratchRanks = new Int32Array(row.count * B * 2);
+  for (let i = 0; i < row.count; i++) {
+    for (let band = 0; band < B; band++) {
+      scratchRanks[i * B + band] = rankKey(row.los[i]!, row.his[i]!, levelIndex, band);
     }
-    foldSet(row.los, row.his, order, r, BAND_DOMAIN + levelIndex * 64 + band);
+  }
+  forEachBandRanked(row, scratchRanks, level, levelIndex, emit);
+}
+
+/**
+ * forEachBand with the values' rank keys given: rowRanks[i * level.bands + band] is rankKey of
+ * value i (a scan computes them once per distinct value, not per row). Each band takes the
+ * valuesPerBand values of lowest rank (ties: the earlier value) and folds them.
+ */
+export function forEachBandRanked(
+  row: RowValues,
+  rowRanks: Int32Array,
+  level: ShingleLevel,
+  levelIndex: number,
+  emit: (lo: number, hi: number) => void,
+): void {
+  const r = level.valuesPerBand;
+  const B = level.bands;
+  const n = row.count;
+  if (n < r) return;
+  for (let band = 0; band < B; band++) {
+    // The r lowest ranks, ascending, by insertion (a later equal rank never displaces an earlier one).
+    for (let i = 0; i < r; i++) {
+      const rank = rowRanks[i * B + band]!;
+      let j = i;
+      while (j > 0 && selectedRanks[j - 1]! > rank) {
+        selectedRanks[j] = selectedRanks[j - 1]!;
+        selected[j] = selected[j - 1]!;
+        j--;
+      }
+      selectedRanks[j] = rank;
+      selected[j] = i;
+    }
+    for (let i = r; i < n; i++) {
+      const rank = rowRanks[i * B + band]!;
+      if (rank >= selectedRanks[r - 1]!) continue;
+      let j = r - 1;
+      while (j > 0 && selectedRanks[j - 1]! > rank) {
+        selectedRanks[j] = selectedRanks[j - 1]!;
+        selected[j] = selected[j - 1]!;
+        j--;
+      }
+      selectedRanks[j] = rank;
+      selected[j] = i;
+    }
+    for (let i = 0; i < r; i++) {
+      const k = selected[i]!;
+      insertSorted(i, row.los[k]! | 0, row.his[k]! | 0);
+    }
+    foldSorted(r, BAND_DOMAIN + levelIndex * 64 + band);
     emit(folded.lo, folded.hi);
   }
 }

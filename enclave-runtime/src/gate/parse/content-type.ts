@@ -4,7 +4,10 @@
  */
 export type ContentType = "png" | "jpg" | "pdf" | "svg" | "parquet" | "text" | "binary";
 
+import { isUtf8 } from "node:buffer";
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+const loose = new TextDecoder();
 
 function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
   return magic.every((b, i) => bytes[i] === b);
@@ -28,13 +31,11 @@ export function sniffContent(bytes: Uint8Array): ContentType {
   if (bytes.length >= 12 && startsWith(bytes, par1) && startsWith(bytes.subarray(bytes.length - 4), par1)) {
     return "parquet";
   }
-  const head = decodeText(bytes.subarray(0, Math.min(bytes.length, 4096)).slice());
-  if (head !== null || bytes.length === 0) {
-    const full = bytes.length <= 4096 ? head : decodeText(bytes);
-    if (full === null && bytes.length > 0) return "binary";
-    return /<svg[\s>]/i.test((full ?? "").slice(0, 4096)) ? "svg" : "text";
-  }
-  return "binary";
+  // Validated without decoding the whole file (isUtf8 is native and vectorized).
+  if (bytes.includes(0) || !isUtf8(bytes)) return "binary";
+  // 16 KiB of valid UTF-8 holds at least the first 4,096 UTF-16 units of the text.
+  const head = loose.decode(bytes.subarray(0, 16_384)).slice(0, 4096);
+  return /<svg[\s>]/i.test(head) ? "svg" : "text";
 }
 
 /** The content a declared format must have. */

@@ -1,0 +1,153 @@
+/**
+ * Reads a CSV output straight from its bytes into the leakage scanner (runs inside the TEE): the same
+ * records as parseCsv (csv.ts) gives, without decoding the file or making a string per cell. Unquoted
+ * cells go to the scanner as byte ranges with a hash of their bytes; only quoted cells (rare) and the
+ * header become strings. Separators, quotes and line ends are ASCII, so working on UTF-8 bytes
+ * cuts exactly where working on the decoded text would.
+ */
+import type { FingerprintIndex } from "../fingerprints/fingerprint-index";
+import { type LeakageScan, LeakageScanner } from "../fingerprints/scan";
+
+const CANDIDATES = [0x2c, 0x3b, 0x09, 0x7c] as const; // , ; tab |
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const utf8 = new TextDecoder();
+
+/** detectSeparator of csv.ts, on bytes: counts `sep` outside quotes on each of the first few lines. */
+function countsPerLine(bytes: Uint8Array, sep: number, maxLines: number): number[] {
+  const counts: number[] = [];
+  let count = 0;
+  let quoted = false;
+  for (let i = 0; i < bytes.length && counts.length < maxLines; i++) {
+    const c = bytes[i];
+    if (c === QUOTE) quoted = !quoted;
+    else if (!quoted && c === sep) count++;
+    else if (!quoted && c === LF) {
+      counts.push(count);
+      count = 0;
+    }
+  }
+  if (counts.length < maxLines && count > 0) counts.push(count);
+  return counts;
+}
+
+export function detectSeparatorBytes(bytes: Uint8Array): number {
+  let best: number = CANDIDATES[0];
+  let bestScore = -1;
+  for (const sep of CANDIDATES) {
+    const counts = countsPerLine(bytes, sep, 20);
+    if (counts.length === 0 || counts[0] === 0) continue;
+    const consistent = counts.filter((n) => n === counts[0]).length / counts.length;
+    const score = consistent * 1000 + counts[0]!;
+    if (score > bestScore) {
+      bestScore = score;
+      best = sep;
+    }
+  }
+  return best;
+}
+
+function startsWithBom(bytes: Uint8Array, at: number): boolean {
+  return bytes[at] === 0xef && bytes[at + 1] === 0xbb && bytes[at + 2] === 0xbf;
+}
+
+export interface CsvScan {
+  header: string[];
+  scan: LeakageScan;
+}
+
+/** Scans the rows of a CSV file (valid UTF-8) against the index; the first record is the header. */
+export function scanCsvBytes(index: FingerprintIndex, bytes: Uint8Array): CsvScan {
+  const sep = detectSeparatorBytes(bytes);
+  const scanner = new LeakageScanner(index);
+  scanner.values.setSource(bytes);
+  const n = bytes.length;
+  // A UTF-8 decoder drops one byte order mark and parseCsv skips one more.
+  let i = startsWithBom(bytes, 0) ? 3 : 0;
+  if (startsWithBom(bytes, i)) i += 3;
+  // The record being read: its cells so far, and whether its first cell is empty.
+  let cells = 0;
+  let firstEmpty = false;
+  const cellText = (start: number, end: number) => utf8.decode(bytes.subarray(start, end));
+  // The header is the first record parseCsv keeps; its cells are kept as text, not scanned as a row.
+  const header: string[] = [];
+  let inHeader = true;
+  const pushText = (value: string) => {
+    if (inHeader) header.push(value);
+    else scanner.stringCell(value);
+    if (cells++ === 0) firstEmpty = value === "";
+  };
+  const finishRecord = () => {
+    const emptyLine = cells === 1 && firstEmpty; // parseCsv skips it
+    if (inHeader) {
+      if (emptyLine) header.length = 0;
+      else {
+        inHeader = false;
+        scanner.header = header;
+      }
+    } else if (emptyLine) scanner.dropRow();
+    else scanner.endRow();
+    cells = 0;
+  };
+  while (i < n) {
+    if (bytes[i] === QUOTE) {
+      // Quoted field: "" is a quote; anything between the closing quote and the separator is kept.
+      let out = "";
+      let j = i + 1;
+      for (;;) {
+        const q = bytes.indexOf(QUOTE, j);
+        if (q < 0) {
+          out += cellText(j, n);
+          j = n;
+          break;
+        }
+        out += cellText(j, q);
+        if (bytes[q + 1] === QUOTE) {
+          out += '"';
+          j = q + 2;
+        } else {
+          j = q + 1;
+          break;
+        }
+      }
+      let k = j;
+      while (k < n && bytes[k] !== sep && bytes[k] !== LF && bytes[k] !== CR) k++;
+      pushText(out + cellText(j, k));
+      i = k;
+    } else {
+      let k = i;
+      let h = FNV_OFFSET;
+      for (; k < n; k++) {
+        const c = bytes[k]!;
+        if (c === sep || c === LF || c === CR) break;
+        h = Math.imul(h ^ c, FNV_PRIME);
+      }
+      if (inHeader) pushText(cellText(i, k));
+      else {
+        scanner.byteCell(i, k, h);
+        if (cells++ === 0) firstEmpty = k === i;
+      }
+      i = k;
+    }
+    const c = bytes[i];
+    if (c === sep) {
+      i++;
+      if (i === n) {
+        if (inHeader) pushText("");
+        else {
+          scanner.byteCell(n, n, FNV_OFFSET);
+          cells++;
+        }
+      }
+      continue;
+    }
+    if (c === CR) i++;
+    if (bytes[i] === LF) i++;
+    finishRecord();
+  }
+  if (cells > 0) finishRecord();
+  return { header, scan: scanner.finish() };
+}
