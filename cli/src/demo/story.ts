@@ -120,7 +120,7 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
     );
 
     const providerApi = new ApiClient({ baseUrl: endpoints.api });
-    const version = await narrator.step(
+    await narrator.step(
       "The provider uploads the cohort, end-to-end encrypted",
       "The client checks the Privacy Plane's attestation, encrypts to its ingest key (HPKE) and uploads ciphertext through presigned URLs; inside the TEE it is re-encrypted under the dataset key and the version's manifest root is committed on-chain.",
       async () => {
@@ -145,7 +145,6 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
       },
       (r) => `version ${r.versions} committed on-chain (${r.status.state ?? "ingested"})`,
     );
-    void version;
 
     await narrator.step(
       "The researcher explores a desensitized sample in Jupyter",

@@ -1,17 +1,9 @@
 /**
  * Reads the job's instance metadata from the GCE metadata server (runs in the Confidential VM): the
- * values the GCE launcher put there (enclave-runtime/src/compute/gce/instance-request.ts, VM_METADATA_KEYS;
- * a contract: change both together). The metadata server is the one host the firewall always allows.
+ * values the GCE launcher put there under the keys of protocol/src/jobs/vm-metadata.ts. The metadata server is the one host the firewall always allows.
  */
 import { Cce4longError } from "@cce4long/protocol";
-
-export const VM_METADATA_KEYS = {
-  credential: "cce4long-job-credential",
-  privacyPlaneUrl: "cce4long-privacy-plane-url",
-  jobId: "cce4long-job-id",
-  datasetId: "cce4long-dataset-id",
-  imageDigest: "cce4long-image-digest",
-} as const;
+import { VM_METADATA_KEYS } from "@cce4long/protocol/jobs/vm-metadata";
 
 const METADATA_BASE = "http://metadata.google.internal/computeMetadata/v1/instance/attributes";
 

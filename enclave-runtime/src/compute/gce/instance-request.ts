@@ -2,22 +2,12 @@
  * Builds the exact `instances.insert` request for a job's Confidential VM (runs inside the TEE, Privacy
  * Plane). Pure: no client, no clock. Every field is here on purpose; see the comments for why.
  */
+
+import { VM_METADATA_KEYS } from "@cce4long/protocol/jobs/vm-metadata";
 import type { protos } from "@google-cloud/compute";
 import type { LaunchJob } from "../launcher";
 import type { GceLauncherConfig } from "./config";
 import { insertRequestIdFor, instanceNameFor, jobLabels } from "./naming";
-
-/**
- * Instance metadata keys the boot agent reads (from the metadata server, at boot). A contract with
- * cvm-image/: change both together.
- */
-export const VM_METADATA_KEYS = {
-  credential: "cce4long-job-credential",
-  privacyPlaneUrl: "cce4long-privacy-plane-url",
-  jobId: "cce4long-job-id",
-  datasetId: "cce4long-dataset-id",
-  imageDigest: "cce4long-image-digest",
-} as const;
 
 /**
  * GCE's own metadata switches, set so that nothing can log in even if the image were wrong: no project
