@@ -22,7 +22,7 @@ import type { PrivacyPlaneConfig } from "../config";
 import { deserializeFingerprintIndex } from "../gate/fingerprints/index";
 import { exploreRoutes, exploreUpgradeHandler } from "../http/explore-routes";
 import { fingerprintVersionKey } from "../ingest/derived";
-import { S3ObjectStore } from "../ingest/object-store";
+import { objectStoreFromConfig } from "../ingest/object-store";
 import { ExploreSessions } from "./session/explore-sessions";
 import { createHubExploreChain } from "./session/hub-explore-chain";
 import { latestManifestReader } from "./session/latest-manifest";
@@ -48,12 +48,7 @@ export async function startExplore(
   const recorderKey = await shared.keys.signingKey("chain-recorder");
   const recorder = privateKeyToAccount(toHex(recorderKey.privateKey));
   recorderKey.wipe();
-  const store = new S3ObjectStore({
-    endpoint: config.OBJECT_STORE_ENDPOINT,
-    region: config.OBJECT_STORE_REGION,
-    accessKeyId: config.OBJECT_STORE_ACCESS_KEY_ID,
-    secretAccessKey: config.OBJECT_STORE_SECRET_ACCESS_KEY,
-  });
+  const store = objectStoreFromConfig(config);
   const latestManifest = latestManifestReader({ rpcUrl: config.RPC_URL, deployment, store });
   const stateDir = config.EXPLORE_STATE_DIR ?? join(tmpdir(), "cce4long-explore");
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });

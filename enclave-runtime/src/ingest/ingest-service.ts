@@ -24,7 +24,7 @@ import { chainVersions } from "./chain-versions";
 import { DEFAULT_DERIVED_BUILDERS, derivedBuilders } from "./derived";
 import { type IngestConsumer, startIngestConsumer } from "./ingest-consumer";
 import { ingestUpload } from "./ingest-upload";
-import { S3ObjectStore } from "./object-store";
+import { objectStoreFromConfig } from "./object-store";
 
 type Log = (event: string, fields: Record<string, unknown>) => void;
 
@@ -67,12 +67,7 @@ export async function startIngest(
   const recorderKey = await keys.signingKey("chain-recorder");
   const account = privateKeyToAccount(toHex(recorderKey.privateKey));
   recorderKey.wipe();
-  const store = new S3ObjectStore({
-    endpoint: config.OBJECT_STORE_ENDPOINT,
-    region: config.OBJECT_STORE_REGION,
-    accessKeyId: config.OBJECT_STORE_ACCESS_KEY_ID,
-    secretAccessKey: config.OBJECT_STORE_SECRET_ACCESS_KEY,
-  });
+  const store = objectStoreFromConfig(config);
   const deps = {
     store,
     buckets: { staging: BUCKETS.staging, datasets: BUCKETS.datasets },

@@ -45,6 +45,21 @@ export interface S3ObjectStoreOptions {
   secretAccessKey: string;
 }
 
+/** The Privacy Plane's object store, from its configuration (one place reads those four settings). */
+export function objectStoreFromConfig(config: {
+  OBJECT_STORE_ENDPOINT: string;
+  OBJECT_STORE_REGION: string;
+  OBJECT_STORE_ACCESS_KEY_ID: string;
+  OBJECT_STORE_SECRET_ACCESS_KEY: string;
+}): S3ObjectStore {
+  return new S3ObjectStore({
+    endpoint: config.OBJECT_STORE_ENDPOINT,
+    region: config.OBJECT_STORE_REGION,
+    accessKeyId: config.OBJECT_STORE_ACCESS_KEY_ID,
+    secretAccessKey: config.OBJECT_STORE_SECRET_ACCESS_KEY,
+  });
+}
+
 /** Path-style S3 over SigV4. Bulk bodies are sent UNSIGNED-PAYLOAD (integrity: TLS, and our own hashes). */
 export class S3ObjectStore implements ObjectStore {
   readonly #client: AwsClient;

@@ -29,7 +29,7 @@ import { JobTracker } from "../dispatch/job-tracker";
 import { latestManifestReader } from "../explore/session/latest-manifest";
 import { jobOutputRoutes } from "../http/job-output-routes";
 import { keyReleaseRoutes } from "../http/key-release-routes";
-import { S3ObjectStore } from "../ingest/object-store";
+import { objectStoreFromConfig } from "../ingest/object-store";
 import { fileLogStore } from "../transparency/file-log-store";
 import { onChainLogHead, storeProofSource } from "../transparency/log-sources";
 import { createHubJobChain } from "./hub-job-chain";
@@ -204,12 +204,7 @@ function buildLauncher(
   // Default: compute/ beside the stack's deployments/ folder, i.e. in the local stack's state folder.
   const computeDir =
     config.LOCAL_COMPUTE_DIR ?? join(dirname(dirname(config.CONTRACTS_DEPLOYMENT_FILE)), "compute");
-  const store = new S3ObjectStore({
-    endpoint: config.OBJECT_STORE_ENDPOINT,
-    region: config.OBJECT_STORE_REGION,
-    accessKeyId: config.OBJECT_STORE_ACCESS_KEY_ID,
-    secretAccessKey: config.OBJECT_STORE_SECRET_ACCESS_KEY,
-  });
+  const store = objectStoreFromConfig(config);
   const imageDirs = config.LOCAL_IMAGE_DIRS
     ? config.LOCAL_IMAGE_DIRS.split(",").filter((dir) => dir !== "")
     : [join(computeDir, "images"), join(REPO_ROOT, "examples")];

@@ -10,7 +10,7 @@ import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { createPublicClient, type Hex, http } from "viem";
 import { hubChainError, revertName } from "../chain/hub-writer";
 import type { PrivacyPlaneConfig } from "../config";
-import { type ObjectStore, S3ObjectStore } from "../ingest/object-store";
+import { type ObjectStore, objectStoreFromConfig } from "../ingest/object-store";
 import { createDatasetPolicies, type DatasetPolicies } from "./dataset-policies";
 
 export interface HubPolicySourcesOptions {
@@ -61,12 +61,7 @@ export function datasetPoliciesFromConfig(
   return hubDatasetPolicies({
     rpcUrl: config.RPC_URL,
     deployment: parseDeployment(JSON.parse(readFileSync(config.CONTRACTS_DEPLOYMENT_FILE, "utf8"))),
-    store: new S3ObjectStore({
-      endpoint: config.OBJECT_STORE_ENDPOINT,
-      region: config.OBJECT_STORE_REGION,
-      accessKeyId: config.OBJECT_STORE_ACCESS_KEY_ID,
-      secretAccessKey: config.OBJECT_STORE_SECRET_ACCESS_KEY,
-    }),
+    store: objectStoreFromConfig(config),
     log,
   });
 }

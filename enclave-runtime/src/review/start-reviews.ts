@@ -15,7 +15,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { PrivacyPlaneConfig } from "../config";
 import { buildFingerprintIndex } from "../gate/fingerprints/build";
 import { reviewRoutes } from "../http/review-routes";
-import { S3ObjectStore } from "../ingest/object-store";
+import { objectStoreFromConfig } from "../ingest/object-store";
 import type { OutputInbox } from "../jobs/output-inbox";
 import type { DatasetPolicies } from "../policies/dataset-policies";
 import { type EventSink, fanOut, loggingEventSink } from "./events";
@@ -59,12 +59,7 @@ export async function startReviews(
           httpEventSink({ edgeUrl: config.EDGE_API_URL, secret: config.PRIVACY_PLANE_EVENTS_SECRET, log }),
         )
       : loggingEventSink(log);
-  const objectStore = new S3ObjectStore({
-    endpoint: config.OBJECT_STORE_ENDPOINT,
-    region: config.OBJECT_STORE_REGION,
-    accessKeyId: config.OBJECT_STORE_ACCESS_KEY_ID,
-    secretAccessKey: config.OBJECT_STORE_SECRET_ACCESS_KEY,
-  });
+  const objectStore = objectStoreFromConfig(config);
   const service = new ReviewService({
     chainId: deployment.chainId,
     hub: deployment.contracts.hub.address,

@@ -12,12 +12,13 @@ import {
 } from "@cce4long/protocol";
 import { algorithmKeys } from "@cce4long/protocol/algorithms/algorithm-record";
 import { canonicalJobSpec, jobSpecCommitment } from "@cce4long/protocol/jobs/job-spec";
+import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { Hono } from "hono";
 import type { Hex } from "viem";
-import { AlgorithmsBucket } from "../algorithms/algorithms-bucket";
 import type { AppEnv } from "../env";
 import { requireRole } from "../middleware/auth";
 import { jsonBody, pathParams } from "../middleware/validate";
+import { ObjectStoreClient } from "../objects/object-store-client";
 import { defineOperation, honoPath } from "../openapi/operation";
 
 const publish = defineOperation({
@@ -52,7 +53,11 @@ export const algorithmsRoutes = new Hono<AppEnv>()
   .post(honoPath(publish), requireRole(["consumer"]), jsonBody(jobSpecSchema), async (c) => {
     const spec = c.req.valid("json");
     const specCommitment = jobSpecCommitment(spec);
-    await new AlgorithmsBucket(c.var.config).put(algorithmKeys.spec(specCommitment), canonicalJobSpec(spec));
+    await new ObjectStoreClient(c.var.config).writeText(
+      BUCKETS.algorithms,
+      algorithmKeys.spec(specCommitment),
+      canonicalJobSpec(spec),
+    );
     return c.json(
       PublishedSpecSchema.parse({ specCommitment, imageDigest: imageDigestBytes32(spec.image.digest) }),
       201,
@@ -60,7 +65,10 @@ export const algorithmsRoutes = new Hono<AppEnv>()
   })
   .get(honoPath(read), pathParams(SpecPathSchema), async (c) => {
     const { specCommitment } = c.req.valid("param");
-    const text = await new AlgorithmsBucket(c.var.config).get(algorithmKeys.spec(specCommitment as Hex));
+    const text = await new ObjectStoreClient(c.var.config).readText(
+      BUCKETS.algorithms,
+      algorithmKeys.spec(specCommitment as Hex),
+    );
     // A stored object whose content does not hash to its key is not served: the store is untrusted.
     if (text === null || jobSpecCommitment(JSON.parse(text)) !== specCommitment) {
       throw new Cce4longError("NOT_FOUND", "No job spec with this commitment");

@@ -15,14 +15,15 @@ import {
   recoverPolicySigner,
   SetPolicyRequestSchema,
 } from "@cce4long/protocol";
+import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Address, Hex } from "viem";
-import { AlgorithmsBucket } from "../algorithms/algorithms-bucket";
 import { hubReader } from "../chain/hub-reader";
 import type { AppEnv } from "../env";
 import { requireClaims, requireRole } from "../middleware/auth";
 import { jsonBody, parseOrThrow, pathParams } from "../middleware/validate";
+import { ObjectStoreClient } from "../objects/object-store-client";
 import { defineOperation, honoPath } from "../openapi/operation";
 
 /** A policy issued this far in the future is refused (clock skew allowance). */
@@ -61,8 +62,8 @@ const read = defineOperation({
 export const policiesOperations = [put, read];
 
 /** The stored document, or null when there is none or what is stored is not a document. */
-async function stored(bucket: AlgorithmsBucket, key: string): Promise<PolicyDocument | null> {
-  const text = await bucket.get(key);
+async function stored(store: ObjectStoreClient, key: string): Promise<PolicyDocument | null> {
+  const text = await store.readText(BUCKETS.algorithms, key);
   if (text === null) return null;
   try {
     const parsed = PolicyDocumentSchema.safeParse(JSON.parse(text));
@@ -114,7 +115,7 @@ export const policiesRoutes = new Hono<AppEnv>()
           detail: { datasetId, provider, onChain: onChain?.provider ?? null },
         });
       }
-      const bucket = new AlgorithmsBucket(config);
+      const bucket = new ObjectStoreClient(config);
       const key = policyObjectKey(datasetId, kind);
       const current = await stored(bucket, key);
       if (current !== null && request.version <= current.version) {
@@ -125,13 +126,13 @@ export const policiesRoutes = new Hono<AppEnv>()
         );
       }
       const document: PolicyDocument = { ...request, datasetId, kind, signer: provider };
-      await bucket.put(key, JSON.stringify(document));
+      await bucket.writeJson(BUCKETS.algorithms, key, document);
       return c.json(document);
     },
   )
   .get(honoPath(read), pathParams(PolicyPathSchema), async (c) => {
     const { datasetId, kind } = c.req.valid("param");
-    const document = await stored(new AlgorithmsBucket(c.var.config), policyObjectKey(datasetId, kind));
+    const document = await stored(new ObjectStoreClient(c.var.config), policyObjectKey(datasetId, kind));
     if (document === null) {
       throw new Cce4longError("NOT_FOUND", `No ${kind} policy is set for this dataset: the defaults apply`);
     }

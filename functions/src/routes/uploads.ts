@@ -36,10 +36,10 @@ import { type Context, Hono } from "hono";
 import type { AppEnv } from "../env";
 import { requireClaims, requireRole } from "../middleware/auth";
 import { jsonBody, pathParams } from "../middleware/validate";
+import { ObjectStoreClient } from "../objects/object-store-client";
 import { defineOperation, honoPath } from "../openapi/operation";
 import { privacyPlane } from "../privacy-plane/client";
 import { pubsubPublisher } from "../pubsub/publisher";
-import { StagingStore } from "../uploads/staging-bucket";
 
 const create = defineOperation({
   method: "post",
@@ -109,8 +109,8 @@ function randomUploadId(): string {
   );
 }
 
-function staging(c: Context<AppEnv>): StagingStore {
-  return new StagingStore(c.var.config);
+function staging(c: Context<AppEnv>): ObjectStoreClient {
+  return new ObjectStoreClient(c.var.config);
 }
 
 /** The session, if the caller is the provider token of its dataset; NOT_FOUND otherwise (no probing). */
@@ -133,7 +133,7 @@ async function ownSession(c: Context<AppEnv>, uploadId: string): Promise<UploadS
 }
 
 async function targetsFor(
-  store: StagingStore,
+  store: ObjectStoreClient,
   session: UploadSessionRecord,
   wanted?: Map<number, number[] | undefined>,
 ): Promise<UploadTarget[]> {
@@ -176,7 +176,7 @@ function ensureOpen(session: UploadSessionRecord, now: number): void {
     throw new Cce4longError("UPLOAD_STATE_INVALID", "This upload session has expired");
 }
 
-async function statusOf(store: StagingStore, session: UploadSessionRecord): Promise<UploadStatus> {
+async function statusOf(store: ObjectStoreClient, session: UploadSessionRecord): Promise<UploadStatus> {
   const base: UploadStatus = {
     uploadId: session.uploadId,
     datasetId: session.datasetId,

@@ -1,8 +1,9 @@
 /**
- * The object store as the upload routes use it (runs in workerd): presigned PUT and UploadPart URLs
- * (SigV4 query signing with aws4fetch: the method, bucket and key are signed, so a URL works for one
- * object only and only until it expires), multipart create/complete, and the small JSON records.
- * The edge never reads an upload's bytes; they are HPKE ciphertext for the Privacy Plane anyway.
+ * The object store as the edge API uses it (runs in workerd), bucket by bucket: presigned PUT and
+ * UploadPart URLs for uploads (SigV4 query signing with aws4fetch: the method, bucket and key are
+ * signed, so a URL works for one object only and only until it expires), multipart create/complete,
+ * and small text/JSON records (upload sessions, published job specs, dataset policies). The edge
+ * never reads an upload's bytes; they are HPKE ciphertext for the Privacy Plane anyway.
  */
 import { Cce4longError } from "@cce4long/protocol";
 import { AwsClient } from "aws4fetch";
@@ -19,7 +20,7 @@ type StoreConfig = Pick<
 const TIMEOUT_MS = 10_000;
 const MAX_RECORD_BYTES = 1024 * 1024;
 
-export class StagingStore {
+export class ObjectStoreClient {
   private readonly aws: AwsClient;
 
   constructor(private readonly config: StoreConfig) {
@@ -92,7 +93,8 @@ export class StagingStore {
     return Number(response.headers.get("content-length") ?? "-1");
   }
 
-  async readJson(bucket: string, key: string): Promise<unknown | null> {
+  /** The object as text, or null if it is not there. */
+  async readText(bucket: string, key: string): Promise<string | null> {
     const response = await this.send(this.objectUrl(bucket, key), { method: "GET" }, key, true);
     if (response.status === 404) {
       await response.body?.cancel();
@@ -100,6 +102,12 @@ export class StagingStore {
     }
     const text = await response.text();
     if (text.length > MAX_RECORD_BYTES) throw failed({ key, reason: "record too large" });
+    return text;
+  }
+
+  async readJson(bucket: string, key: string): Promise<unknown | null> {
+    const text = await this.readText(bucket, key);
+    if (text === null) return null;
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
@@ -107,13 +115,17 @@ export class StagingStore {
     }
   }
 
-  async writeJson(bucket: string, key: string, value: unknown): Promise<void> {
+  async writeText(bucket: string, key: string, text: string): Promise<void> {
     const response = await this.send(
       this.objectUrl(bucket, key),
-      { method: "PUT", body: JSON.stringify(value), headers: { "content-type": "application/json" } },
+      { method: "PUT", body: text, headers: { "content-type": "application/json" } },
       key,
     );
     await response.body?.cancel();
+  }
+
+  writeJson(bucket: string, key: string, value: unknown): Promise<void> {
+    return this.writeText(bucket, key, JSON.stringify(value));
   }
 
   private async presign(url: URL, method: string, ttlSeconds: number): Promise<string> {
