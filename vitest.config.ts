@@ -33,6 +33,8 @@ export default defineConfig({
                 TOKEN_SECRET: "test-only-token-secret-0123456789abcdef0123456789",
                 OBJECT_STORE_ACCESS_KEY_ID: "S3RVER",
                 OBJECT_STORE_SECRET_ACCESS_KEY: "S3RVER",
+                // Route tests read the (fake) chain on every request; edge-cache.test.ts turns it on.
+                CATALOGUE_CACHE_SECONDS: "0",
               },
             },
           }),

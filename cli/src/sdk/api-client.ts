@@ -70,7 +70,9 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: "application/json" };
+    // no-cache: the API may serve public reads from a short-lived edge cache; a CLI user who has
+    // just changed something on-chain must see it now.
+    const headers: Record<string, string> = { accept: "application/json", "cache-control": "no-cache" };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     let response: Response;

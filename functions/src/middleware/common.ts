@@ -22,7 +22,7 @@ const corsFromConfig = cors({
     const allowed = (c.var as AppEnv["Variables"]).config.ALLOWED_ORIGINS;
     return allowed.includes("*") || allowed.includes(origin) ? origin : null;
   },
-  allowHeaders: ["authorization", "content-type", "x-request-id"],
+  allowHeaders: ["authorization", "cache-control", "content-type", "x-request-id"],
   exposeHeaders: ["x-request-id", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"],
   maxAge: 600,
 });

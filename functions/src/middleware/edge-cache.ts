@@ -1,34 +1,85 @@
 /**
- * A short-lived edge cache for public, identity-independent GET routes (runs in workerd): the
- * catalogue. Off unless CATALOGUE_CACHE_SECONDS > 0; then a successful answer is kept in the Workers
- * Cache API (caches.default, per colo) for that many seconds, keyed by the URL. Only the body and its
- * content type are stored: request ids, CORS and rate-limit headers stay per request.
- * The trade-off: catalogue changes on-chain show up after at most that many seconds.
+ * A short-lived cache for public, identity-independent GET routes (runs in workerd): the catalogue.
+ * Off when CATALOGUE_CACHE_SECONDS is 0. Otherwise a successful answer is kept for that many seconds
+ * in two tiers, looked up in order:
+ *  1. this isolate's memory (cache/isolate-cache.ts): no I/O, so a hit costs about what the trivial
+ *     route costs;
+ *  2. the Workers Cache API (caches.default, shared by the isolates of one colo), so a fresh isolate
+ *     does not go to the chain either.
+ * Only the body and its content type are stored: request ids, CORS and rate-limit headers stay per
+ * request. A request with `Cache-Control: no-cache` (RFC 9111 section 5.2.1.4) skips both lookups
+ * and refreshes both tiers: the CLI sends it, so a provider sees its own on-chain edits at once.
+ * The trade-off: other readers see catalogue changes at most CATALOGUE_CACHE_SECONDS late. Nothing
+ * that authorizes anything reads through this cache (roles and rentals are read from the chain).
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { type CachedBody, IsolateCache } from "../cache/isolate-cache";
 import type { AppEnv } from "../env";
+
+const isolateCache = new IsolateCache({
+  maxEntries: 512,
+  maxBytes: 8 * 1024 * 1024,
+  maxEntryBytes: 512 * 1024,
+});
+
+/** The isolate tier, for tests that need a cold isolate. */
+export function isolateCatalogueCache(): IsolateCache {
+  return isolateCache;
+}
+
+/** When the colo copy was stored (ms since the epoch); never sent to clients. */
+const STORED_AT_HEADER = "x-cce4long-stored-at";
+
+function wantsRevalidation(c: Context<AppEnv>): boolean {
+  const directives = c.req.header("cache-control")?.toLowerCase() ?? "";
+  return /(^|,)\s*(no-cache|no-store|max-age=0)\s*(,|$)/.test(directives);
+}
+
+function answer(c: Context<AppEnv>, cached: CachedBody, tier: "isolate" | "colo") {
+  c.header("x-cache", "hit");
+  c.header("x-cache-tier", tier);
+  return c.body(cached.body, 200, { "content-type": cached.contentType });
+}
 
 export const edgeCache: MiddlewareHandler<AppEnv> = async (c, next) => {
   const seconds = c.var.config.CATALOGUE_CACHE_SECONDS;
   if (seconds === 0 || c.req.method !== "GET") return next();
-  const cache = (caches as unknown as { default: Cache }).default;
-  const key = new Request(c.req.url, { method: "GET" });
-  const hit = await cache.match(key);
-  if (hit !== undefined) {
-    c.header("x-cache", "hit");
-    return c.body(await hit.arrayBuffer(), 200, {
-      "content-type": hit.headers.get("content-type") ?? "application/json",
-    });
+  const key = c.req.url;
+  const colo = (caches as unknown as { default: Cache }).default;
+  const coloKey = new Request(key, { method: "GET" });
+
+  if (!wantsRevalidation(c)) {
+    const local = isolateCache.get(key);
+    if (local !== undefined) return answer(c, local, "isolate");
+    const shared = await colo.match(coloKey);
+    if (shared !== undefined) {
+      const cached = {
+        body: await shared.arrayBuffer(),
+        contentType: shared.headers.get("content-type") ?? "application/json",
+      };
+      // The colo copy may be up to `seconds` old already; keeping it here for a full `seconds` more
+      // would double the staleness bound, so the isolate tier keeps it for the rest of its life only.
+      const storedAt = Number(shared.headers.get(STORED_AT_HEADER));
+      const left = Number.isFinite(storedAt) ? seconds - (Date.now() - storedAt) / 1000 : 0;
+      isolateCache.set(key, cached, left);
+      return answer(c, cached, "colo");
+    }
   }
+
   await next();
   if (c.res.status !== 200) return;
-  const body = await c.res.clone().arrayBuffer();
-  const stored = new Response(body, {
+  const cached = {
+    body: await c.res.clone().arrayBuffer(),
+    contentType: c.res.headers.get("content-type") ?? "application/json",
+  };
+  isolateCache.set(key, cached, seconds);
+  const stored = new Response(cached.body, {
     headers: {
-      "content-type": c.res.headers.get("content-type") ?? "application/json",
+      "content-type": cached.contentType,
       "cache-control": `public, max-age=${seconds}`,
+      [STORED_AT_HEADER]: String(Date.now()),
     },
   });
-  c.executionCtx.waitUntil(cache.put(key, stored));
+  c.executionCtx.waitUntil(colo.put(coloKey, stored));
   c.header("x-cache", "miss");
 };
