@@ -18,16 +18,16 @@ import {
   parseDeployment,
 } from "@cce4long/protocol";
 import { algorithmKeys } from "@cce4long/protocol/algorithms/algorithm-record";
-import { directoryImageDigest } from "@cce4long/protocol/jobs/directory-image";
-import { imageDigestBytes32, jobSpecCommitment } from "@cce4long/protocol/jobs/job-spec";
-import { outputsCommitment } from "@cce4long/protocol/jobs/output-bundle";
-import { TOPICS } from "@cce4long/protocol/queue/topics";
 import {
   buildManifest,
   DATASET_MANIFEST_FORMAT,
   LOWER_LAYER_MANIFEST_PATH,
   type ManifestEntry,
 } from "@cce4long/protocol/datasets/manifest";
+import { directoryImageDigest } from "@cce4long/protocol/jobs/directory-image";
+import { imageDigestBytes32, jobSpecCommitment } from "@cce4long/protocol/jobs/job-spec";
+import { outputsCommitment } from "@cce4long/protocol/jobs/output-bundle";
+import { TOPICS } from "@cce4long/protocol/queue/topics";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { encryptBuffer, parseHeader } from "@cce4long/sealing";
 import { DstackKeyProvider } from "@cce4long/sealing/keys/dstack-key-provider";

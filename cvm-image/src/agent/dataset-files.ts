@@ -67,9 +67,13 @@ export async function ensureKeysOpenFiles(
       const fileId = Buffer.from(sealed.header.fileId).toString("hex");
       sealed.close();
       if (file.expectedFileId !== undefined && fileId !== file.expectedFileId) {
-        throw new Cce4longError("SEAL_INTEGRITY", `${file.path}: file id does not match the dataset manifest`, {
-          detail: { path: file.path },
-        });
+        throw new Cce4longError(
+          "SEAL_INTEGRITY",
+          `${file.path}: file id does not match the dataset manifest`,
+          {
+            detail: { path: file.path },
+          },
+        );
       }
     } finally {
       await reader.close();
