@@ -6,9 +6,8 @@
  * Here a sequential read also starts reading and verifying the next chunks, which are then ready when
  * the kernel asks for them. Only chunks whose tag verified are kept, in this process's memory only;
  * a chunk that failed keeps its error, so a read that needs it is EIO. Plaintext lives in a small pool
- * of long-lived slots (the decipher's own output is copied in and wiped at once, so it dies young
- * instead of filling the old generation and forcing full garbage collections); a slot is wiped when
- * its chunk leaves the cache (eviction, close).
+ * of long-lived slots: the decipher's own output is copied in, wiped and freed at once (wipeAndFree);
+ * a slot is wiped when its chunk leaves the cache (eviction, close).
  */
 import type { Cce4longError } from "@cce4long/protocol";
 import type { ChunkOutcome, SealedLowerFile } from "./sealed-lower-file";
@@ -31,6 +30,19 @@ interface Entry {
   pins: number;
   /** Left the cache while pinned or in flight: wiped when the last user is done. */
   dropped: boolean;
+}
+
+/**
+ * Zeroes a decipher output and frees its memory now: detaching the ArrayBuffer (transfer to length 0)
+ * releases the backing store at once, where a dropped reference would wait for a full garbage
+ * collection, and a 64 KiB output per chunk otherwise forces one every few megabytes read. Only a
+ * buffer that owns its whole ArrayBuffer is detached (never a slice of a shared pool).
+ */
+function wipeAndFree(buffer: Buffer): void {
+  buffer.fill(0);
+  const backing = buffer.buffer as ArrayBuffer & { transfer?(length: number): ArrayBuffer };
+  if (buffer.byteOffset === 0 && buffer.byteLength === backing.byteLength && backing.transfer)
+    backing.transfer(0);
 }
 
 export class ReadAheadCache {
@@ -138,7 +150,7 @@ export class ReadAheadCache {
         if (Buffer.isBuffer(outcome)) {
           entry.plain = this.takeSlot().subarray(0, outcome.length);
           outcome.copy(entry.plain);
-          outcome.fill(0);
+          wipeAndFree(outcome);
         } else entry.error = outcome;
         if (this.closed || entry.dropped) {
           entry.dropped = true;
