@@ -5,9 +5,8 @@
  * previous answer), so decrypting on demand leaves the FUSE idle while the kernel and the reader work.
  * Here a sequential read also starts reading and verifying the next chunks, which are then ready when
  * the kernel asks for them. Only chunks whose tag verified are kept, in this process's memory only;
- * a chunk that failed keeps its error, so a read that needs it is EIO. Plaintext lives in a small pool
- * of long-lived slots: the decipher's own output is copied in, wiped and freed at once (wipeAndFree);
- * a slot is wiped when its chunk leaves the cache (eviction, close).
+ * a chunk that failed keeps its error, so a read that needs it is EIO. A chunk's plaintext (the
+ * decipher's own output buffer) is wiped and freed at once when it leaves the cache (eviction, close).
  */
 import type { Cce4longError } from "@cce4long/protocol";
 import type { ChunkOutcome, SealedLowerFile } from "./sealed-lower-file";
@@ -33,9 +32,9 @@ interface Entry {
 }
 
 /**
- * Zeroes a decipher output and frees its memory now: detaching the ArrayBuffer (transfer to length 0)
- * releases the backing store at once, where a dropped reference would wait for a full garbage
- * collection, and a 64 KiB output per chunk otherwise forces one every few megabytes read. Only a
+ * Zeroes a chunk's plaintext and frees its memory now: detaching the ArrayBuffer (transfer to length
+ * 0) releases the backing store at once, where a dropped reference would wait for a full garbage
+ * collection, and a 64 KiB buffer per chunk otherwise forces one every few megabytes read. Only a
  * buffer that owns its whole ArrayBuffer is detached (never a slice of a shared pool).
  */
 function wipeAndFree(buffer: Buffer): void {
@@ -47,8 +46,6 @@ function wipeAndFree(buffer: Buffer): void {
 
 export class ReadAheadCache {
   private readonly entries = new Map<number, Entry>();
-  /** Wiped slots of chunkSize bytes, reused for the next chunks. */
-  private readonly freeSlots: Buffer[] = [];
   private readonly aheadChunks: number;
   private nextSequential = 0;
   private closed = false;
@@ -116,11 +113,6 @@ export class ReadAheadCache {
   close(): void {
     this.closed = true;
     for (const index of [...this.entries.keys()]) this.drop(index);
-    this.freeSlots.length = 0;
-  }
-
-  private takeSlot(): Buffer {
-    return this.freeSlots.pop() ?? Buffer.allocUnsafeSlow(this.file.chunkSize);
   }
 
   /** Starts one lower read for each run of chunks in [from, to] not cached or in flight. */
@@ -147,11 +139,8 @@ export class ReadAheadCache {
       const offset = i - first;
       entry.ready = landed.then((outcomes: ChunkOutcome[] | Cce4longError[]) => {
         const outcome = outcomes[offset]!;
-        if (Buffer.isBuffer(outcome)) {
-          entry.plain = this.takeSlot().subarray(0, outcome.length);
-          outcome.copy(entry.plain);
-          wipeAndFree(outcome);
-        } else entry.error = outcome;
+        if (Buffer.isBuffer(outcome)) entry.plain = outcome;
+        else entry.error = outcome;
         if (this.closed || entry.dropped) {
           entry.dropped = true;
           this.wipeIfUnused(entry);
@@ -185,10 +174,7 @@ export class ReadAheadCache {
 
   private wipeIfUnused(entry: Entry): void {
     if (entry.pins > 0 || !entry.plain) return;
-    entry.plain.fill(0);
-    if (!this.closed && this.freeSlots.length < this.options.maxChunks) {
-      this.freeSlots.push(Buffer.from(entry.plain.buffer, entry.plain.byteOffset, this.file.chunkSize));
-    }
+    wipeAndFree(entry.plain);
     entry.plain = undefined;
   }
 }
