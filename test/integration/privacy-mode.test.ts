@@ -7,7 +7,7 @@
  * Data is sealed here directly under the dataset key, with its version manifest (the stand-in for ingest).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   cce4longHubAbi,
@@ -362,5 +362,28 @@ describe("Privacy Mode jobs on the local stack", () => {
     });
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ code: "KEY_RELEASE_DENIED", detail: "Key release denied" });
+  });
+
+  it("refuses to run a job on a lower layer the version manifest does not describe: failed on-chain, nothing mounted or left", async () => {
+    const lower = join(computeDir, "datasets", datasetId);
+    // A valid file of the same dataset, under the same key, that the manifest does not list.
+    copyFileSync(join(lower, "cohort.csv"), join(lower, "extra.csv"));
+    try {
+      const jobId = await submit("aggregate");
+      expect(await settled(jobId)).toBe(JobStatus.Failed);
+      const events = await jobEvents(jobId);
+      const names = events.map((e) => e.eventName);
+      expect(names).toContain("JobKeyReleased");
+      expect(names).not.toContain("JobOutputsSubmitted");
+      const failed = events.find((e) => e.eventName === "JobFailed")!.args as { reasonCode: number };
+      expect(failed.reasonCode).toBe(JobFailureReason.Internal);
+      const agentLog = readFileSync(join(computeDir, "jobs", `${jobId}.agent.log`), "utf8");
+      expect(agentLog).toContain("agent.manifest-checked-failed");
+      expect(agentLog).not.toContain("agent.mounted");
+      expect(existsSync(join(computeDir, "jobs", jobId))).toBe(false);
+      expect(readFileSync("/proc/mounts", "utf8")).not.toContain(jobId);
+    } finally {
+      rmSync(join(lower, "extra.csv"), { force: true });
+    }
   });
 });
