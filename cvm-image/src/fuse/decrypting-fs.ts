@@ -10,7 +10,7 @@
 import { createRequire } from "node:module";
 import { Cce4longError } from "@cce4long/protocol";
 import { indexFiles, type MountedFile } from "./file-table";
-import { DEFAULT_READ_AHEAD, ReadAheadCache, type ReadAheadOptions } from "./read-ahead";
+import { DEFAULT_READ_AHEAD, PlaintextBudget, ReadAheadCache, type ReadAheadOptions } from "./read-ahead";
 import { type KeyResolver, openSealedLowerFile, type SealedLowerFile } from "./sealed-lower-file";
 
 export type { KeyResolver } from "./sealed-lower-file";
@@ -66,6 +66,8 @@ export async function mountDecrypting(options: DecryptingMountOptions): Promise<
   const report = (path: string, error: unknown) =>
     options.onIntegrityError?.(path, error instanceof Error ? error.message : String(error));
   const openSealed = (file: MountedFile) => openSealedLowerFile(file, options.keyFor);
+  const readAhead = options.readAhead ?? DEFAULT_READ_AHEAD;
+  const budget = new PlaintextBudget(readAhead.mountBytes);
 
   const statOf = (mode: number, size: number) => ({
     mtime: mountedAt,
@@ -113,7 +115,7 @@ export async function mountDecrypting(options: DecryptingMountOptions): Promise<
           const fd = nextFd++;
           open.set(fd, {
             sealed,
-            cache: new ReadAheadCache(sealed, options.readAhead ?? DEFAULT_READ_AHEAD),
+            cache: new ReadAheadCache(sealed, budget, readAhead),
           });
           cb(0, fd);
         })

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Cce4longError } from "@cce4long/protocol";
 import { encryptBuffer } from "@cce4long/sealing";
 import { afterAll, describe, expect, it } from "vitest";
-import { ReadAheadCache } from "./read-ahead";
+import { PlaintextBudget, ReadAheadCache } from "./read-ahead";
 import { openSealedLowerFile, type SealedLowerFile } from "./sealed-lower-file";
 
 const key = randomBytes(32);
@@ -31,6 +31,7 @@ function sealTo(name: string, tamperChunk?: number): string {
   return path;
 }
 
+const roomy = () => new PlaintextBudget(1 << 30);
 const open = (lowerPath: string) => openSealedLowerFile({ path: "f", lowerPath }, () => key);
 
 async function readAll(cache: ReadAheadCache, size: number, from = 0): Promise<Buffer> {
@@ -70,13 +71,13 @@ describe("decrypting FUSE read-ahead", () => {
     const path = sealTo("plain.c4le");
     for (const size of [100, CHUNK, 3 * CHUNK + 7, 128 * 1024]) {
       const file = await open(path);
-      const cache = new ReadAheadCache(file, { aheadBytes: 8 * CHUNK, maxChunks: 12 });
+      const cache = new ReadAheadCache(file, roomy(), { aheadBytes: 8 * CHUNK, fileBytes: 12 * CHUNK });
       expect(Buffer.compare(await readAll(cache, size), plain)).toBe(0);
       cache.close();
       await file.close();
     }
     const file = await open(path);
-    const cache = new ReadAheadCache(file, { aheadBytes: 8 * CHUNK, maxChunks: 12 });
+    const cache = new ReadAheadCache(file, roomy(), { aheadBytes: 8 * CHUNK, fileBytes: 12 * CHUNK });
     for (const [start, end] of [
       [39 * CHUNK, plain.length],
       [5, 2 * CHUNK + 5],
@@ -93,7 +94,7 @@ describe("decrypting FUSE read-ahead", () => {
 
   it("answers a read touching a tampered chunk with its error, even after reading it ahead", async () => {
     const file = await open(sealTo("tampered.c4le", 6));
-    const cache = new ReadAheadCache(file, { aheadBytes: 8 * CHUNK, maxChunks: 12 });
+    const cache = new ReadAheadCache(file, roomy(), { aheadBytes: 8 * CHUNK, fileBytes: 12 * CHUNK });
     // Chunks 0..3 read; 4..11 (with the tampered 6) are read ahead meanwhile.
     const first = Buffer.alloc(4 * CHUNK);
     await cache.readInto(0, 4 * CHUNK, first);
@@ -118,7 +119,8 @@ describe("decrypting FUSE read-ahead", () => {
   it("holds a bounded number of chunks and wipes and frees each one it lets go, and all at close", async () => {
     const file = await open(sealTo("bounded.c4le"));
     const { wrapped, handedOut, requested } = recording(file);
-    const cache = new ReadAheadCache(wrapped, { aheadBytes: 8 * CHUNK, maxChunks: 10 });
+    const budget = roomy();
+    const cache = new ReadAheadCache(wrapped, budget, { aheadBytes: 8 * CHUNK, fileBytes: 10 * CHUNK });
     const target = Buffer.alloc(2 * CHUNK);
     let maxHeld = 0;
     for (let at = 0; at + 2 * CHUNK <= 30 * CHUNK; at += 2 * CHUNK) {
@@ -136,7 +138,36 @@ describe("decrypting FUSE read-ahead", () => {
     // Let chunks still in flight land: they are wiped on arrival.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(handedOut.every((buffer) => buffer.byteLength === 0)).toBe(true);
+    expect(budget.used).toBe(0);
     await file.close();
+  });
+
+  it("reads nothing ahead, and keeps nothing, once the mount's plaintext budget is spent", async () => {
+    const path = sealTo("budget.c4le");
+    const budget = new PlaintextBudget(10 * CHUNK);
+    const options = { aheadBytes: 8 * CHUNK, fileBytes: 10 * CHUNK };
+    const firstFile = await open(path);
+    const first = new ReadAheadCache(firstFile, budget, options);
+    await first.readInto(0, 2 * CHUNK, Buffer.alloc(2 * CHUNK));
+    expect(budget.used).toBe(8 * CHUNK); // the 8 chunks ahead; the 2 read are behind the reader
+    const secondFile = await open(path);
+    const second = recording(secondFile);
+    const cache = new ReadAheadCache(second.wrapped, budget, options);
+    const parts: Buffer[] = [];
+    for (let at = 0; at < 6 * CHUNK; at += 2 * CHUNK) {
+      const target = Buffer.alloc(2 * CHUNK);
+      await cache.readInto(at, at + 2 * CHUNK, target);
+      parts.push(target);
+    }
+    expect(Buffer.compare(Buffer.concat(parts), plain.subarray(0, 6 * CHUNK))).toBe(0);
+    // Only what was read was decrypted, and none of it stayed.
+    expect(second.requested.chunks).toBe(6);
+    expect(second.handedOut.every((buffer) => buffer.byteLength === 0)).toBe(true);
+    first.close();
+    cache.close();
+    expect(budget.used).toBe(0);
+    await firstFile.close();
+    await secondFile.close();
   });
 
   it("refuses a lower file whose file id is not the one the manifest expects", async () => {

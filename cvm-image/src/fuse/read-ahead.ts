@@ -12,13 +12,25 @@ import type { Cce4longError } from "@cce4long/protocol";
 import type { ChunkOutcome, SealedLowerFile } from "./sealed-lower-file";
 
 export interface ReadAheadOptions {
-  /** Plaintext bytes to read ahead of a sequential reader (rounded to whole chunks; 0: none). */
+  /** Plaintext bytes to read ahead of a sequential reader (rounded down to whole chunks; 0: none). */
   aheadBytes: number;
-  /** The most chunks held at once (ahead of, and being copied to, the reader). */
-  maxChunks: number;
+  /** The most plaintext one open file holds between reads (at least two chunks). */
+  fileBytes: number;
+  /** The most plaintext all open files of a mount hold; beyond it nothing is read ahead or kept. */
+  mountBytes: number;
 }
 
-export const DEFAULT_READ_AHEAD: ReadAheadOptions = { aheadBytes: 512 * 1024, maxChunks: 16 };
+export const DEFAULT_READ_AHEAD: ReadAheadOptions = {
+  aheadBytes: 512 * 1024,
+  fileBytes: 1024 * 1024,
+  mountBytes: 64 * 1024 * 1024,
+};
+
+/** The plaintext bytes held (or on their way) by all open files of one mount. */
+export class PlaintextBudget {
+  used = 0;
+  constructor(readonly limit: number) {}
+}
 
 interface Entry {
   /** Settles once the chunk is verified (plain) or refused (error); never rejects. */
@@ -29,6 +41,8 @@ interface Entry {
   pins: number;
   /** Left the cache while pinned or in flight: wiped when the last user is done. */
   dropped: boolean;
+  /** Bytes this entry counts against the mount's budget until it leaves the cache. */
+  reserved: number;
 }
 
 /**
@@ -47,15 +61,18 @@ function wipeAndFree(buffer: Buffer): void {
 export class ReadAheadCache {
   private readonly entries = new Map<number, Entry>();
   private readonly aheadChunks: number;
+  private readonly maxChunks: number;
   private nextSequential = 0;
   private closed = false;
 
   constructor(
     private readonly file: SealedLowerFile,
-    private readonly options: ReadAheadOptions = DEFAULT_READ_AHEAD,
+    private readonly budget: PlaintextBudget,
+    options: Pick<ReadAheadOptions, "aheadBytes" | "fileBytes"> = DEFAULT_READ_AHEAD,
   ) {
+    this.maxChunks = Math.max(2, Math.floor(options.fileBytes / file.chunkSize));
     const ahead = Math.floor(options.aheadBytes / file.chunkSize);
-    this.aheadChunks = Math.max(0, Math.min(ahead, options.maxChunks - 2));
+    this.aheadChunks = Math.max(0, Math.min(ahead, this.maxChunks - 2));
   }
 
   /**
@@ -78,8 +95,13 @@ export class ReadAheadCache {
     }
     // Started before awaiting: the next chunks are read and verified while these are copied and the
     // kernel hands them to the reader.
-    if (sequential && this.aheadChunks > 0) {
-      this.fetchMissing(last + 1, Math.min(this.file.chunkCount - 1, last + this.aheadChunks));
+    const aheadTo = Math.min(this.file.chunkCount - 1, last + this.aheadChunks);
+    if (
+      sequential &&
+      aheadTo > last &&
+      this.budget.used + (aheadTo - last) * chunkSize <= this.budget.limit
+    ) {
+      this.fetchMissing(last + 1, aheadTo);
     }
     try {
       for (const entry of needed) await entry.ready;
@@ -105,7 +127,9 @@ export class ReadAheadCache {
       }
       // A sequential reader never comes back for the chunks behind it.
       if (sequential) this.dropBelow(Math.floor(end / chunkSize));
-      this.evictOverBudget(first, last);
+      // Over the mount's budget (many open files), this file keeps nothing beyond its reads.
+      if (this.budget.used > this.budget.limit) this.dropOutside(first, last, 0);
+      else this.dropOutside(first, last, this.maxChunks);
     }
   }
 
@@ -135,7 +159,13 @@ export class ReadAheadCache {
       (error: unknown) => run.map(() => error as Cce4longError),
     );
     for (let i = first; i <= last; i++) {
-      const entry: Entry = { ready: Promise.resolve(), pins: 0, dropped: false };
+      const entry: Entry = {
+        ready: Promise.resolve(),
+        pins: 0,
+        dropped: false,
+        reserved: this.file.chunkSize,
+      };
+      this.budget.used += entry.reserved;
       const offset = i - first;
       entry.ready = landed.then((outcomes: ChunkOutcome[] | Cce4longError[]) => {
         const outcome = outcomes[offset]!;
@@ -155,11 +185,10 @@ export class ReadAheadCache {
     for (const key of [...this.entries.keys()]) if (key < index) this.drop(key);
   }
 
-  /** Oldest-first eviction of chunks outside the current read until within maxChunks. */
-  private evictOverBudget(first: number, last: number): void {
-    if (this.entries.size <= this.options.maxChunks) return;
+  /** Oldest-first eviction of chunks outside the current read until at most `keep` remain. */
+  private dropOutside(first: number, last: number, keep: number): void {
     for (const key of [...this.entries.keys()]) {
-      if (this.entries.size <= this.options.maxChunks) return;
+      if (this.entries.size <= keep) return;
       if (key < first || key > last) this.drop(key);
     }
   }
@@ -169,6 +198,8 @@ export class ReadAheadCache {
     if (!entry) return;
     this.entries.delete(index);
     entry.dropped = true;
+    this.budget.used -= entry.reserved;
+    entry.reserved = 0;
     this.wipeIfUnused(entry);
   }
 
