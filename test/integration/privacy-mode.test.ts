@@ -4,10 +4,10 @@
  * launcher runs the boot agent; it attests (development evidence), gets the key, mounts the decrypting
  * FUSE and runs Python in bubblewrap with no network. Checked from outside only: on-chain status and
  * events, and the outputs commitment recomputed from the bytes the job must have written.
- * Data is sealed here directly under the dataset key (the stand-in for ingest).
+ * Data is sealed here directly under the dataset key, with its version manifest (the stand-in for ingest).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   cce4longHubAbi,
@@ -18,12 +18,18 @@ import {
   parseDeployment,
 } from "@cce4long/protocol";
 import { algorithmKeys } from "@cce4long/protocol/algorithms/algorithm-record";
+import {
+  buildManifest,
+  DATASET_MANIFEST_FORMAT,
+  LOWER_LAYER_MANIFEST_PATH,
+  type ManifestEntry,
+} from "@cce4long/protocol/datasets/manifest";
 import { directoryImageDigest } from "@cce4long/protocol/jobs/directory-image";
 import { imageDigestBytes32, jobSpecCommitment } from "@cce4long/protocol/jobs/job-spec";
 import { outputsCommitment } from "@cce4long/protocol/jobs/output-bundle";
 import { TOPICS } from "@cce4long/protocol/queue/topics";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
-import { encryptBuffer } from "@cce4long/sealing";
+import { encryptBuffer, parseHeader } from "@cce4long/sealing";
 import { DstackKeyProvider } from "@cce4long/sealing/keys/dstack-key-provider";
 import { PubSub } from "@google-cloud/pubsub";
 import { AwsClient } from "aws4fetch";
@@ -53,6 +59,23 @@ const chain = defineChain({
 const reader = createPublicClient({ chain, transport: http(stack.rpcUrl), pollingInterval: 50 });
 const computeDir = join(stack.stateDir, "compute");
 const privacyPlanePort = Number(new URL(stack.privacyPlane).port);
+
+/** A data entry of the version manifest for a sealed file, as ingest records it. */
+function manifestEntry(path: string, sealed: Uint8Array, rows: number | null): ManifestEntry {
+  const { header } = parseHeader(sealed.subarray(0, 234));
+  return {
+    kind: "data",
+    path,
+    objectKey: `${path}.c4le`,
+    fileId: Buffer.from(header.fileId).toString("hex"),
+    keyVersion: header.keyVersion,
+    chunkSize: header.chunkSize,
+    plaintextBytes: header.plaintextLength,
+    ciphertextBytes: sealed.length,
+    ciphertextSha256: createHash("sha256").update(sealed).digest("hex"),
+    rows,
+  };
+}
 
 async function write(role: LocalRole, functionName: string, args: readonly unknown[], value?: bigint) {
   const wallet = createWalletClient({ account: localAccount(role), chain, transport: http(stack.rpcUrl) });
@@ -139,18 +162,27 @@ beforeAll(async () => {
   datasetId = datasetIdOf(provider, salt);
   const key = await new DstackKeyProvider({ endpoint: stack.guestAgentSocket }).datasetKey(datasetId, 1);
   const lower = join(computeDir, "datasets", datasetId);
-  mkdirSync(lower, { recursive: true });
-  writeFileSync(join(lower, "cohort.csv"), encryptBuffer(Buffer.from(csv), { key: key.key, datasetId }));
+  mkdirSync(join(lower, ".cce4long"), { recursive: true });
+  const cohort = encryptBuffer(Buffer.from(csv), { key: key.key, datasetId });
+  writeFileSync(join(lower, "cohort.csv"), cohort);
   const tampered = encryptBuffer(randomBytes(3 * 65_536), { key: key.key, datasetId });
   tampered[tampered.length - 70_000]! ^= 0x01;
   writeFileSync(join(lower, "tampered.bin"), tampered);
   key.wipe();
+  // The version manifest ingest would write, kept where the boot agent looks for it. tampered.bin is
+  // listed with its flipped bit (as if corrupted before its hash was taken): the agent's manifest
+  // checks pass, so only the FUSE's chunk authentication can catch it.
+  const manifest = buildManifest({
+    format: DATASET_MANIFEST_FORMAT,
+    datasetId,
+    uploadId: randomBytes(16).toString("hex"),
+    createdAt: new Date().toISOString(),
+    entries: [manifestEntry("cohort.csv", cohort, 500), manifestEntry("tampered.bin", tampered, null)],
+  });
+  writeFileSync(join(lower, LOWER_LAYER_MANIFEST_PATH), JSON.stringify(manifest));
   // Ingest commits versions as the Privacy Plane; here a test signer stands in for it.
   await write("owner", "setPrivacyPlaneSigner", [localAccount("privacyPlaneSigner").address, true]);
-  await write("privacyPlaneSigner", "commitDatasetVersion", [
-    datasetId,
-    `0x${createHash("sha256").update(csv).digest("hex")}`,
-  ]);
+  await write("privacyPlaneSigner", "commitDatasetVersion", [datasetId, manifest.root]);
   await write("consumer", "rent", [datasetId, 1], 1000n);
 
   // The jobs: directory images pinned by digest, allowed by the provider, specs in the algorithms bucket.
@@ -330,5 +362,28 @@ describe("Privacy Mode jobs on the local stack", () => {
     });
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ code: "KEY_RELEASE_DENIED", detail: "Key release denied" });
+  });
+
+  it("refuses to run a job on a lower layer the version manifest does not describe: failed on-chain, nothing mounted or left", async () => {
+    const lower = join(computeDir, "datasets", datasetId);
+    // A valid file of the same dataset, under the same key, that the manifest does not list.
+    copyFileSync(join(lower, "cohort.csv"), join(lower, "extra.csv"));
+    try {
+      const jobId = await submit("aggregate");
+      expect(await settled(jobId)).toBe(JobStatus.Failed);
+      const events = await jobEvents(jobId);
+      const names = events.map((e) => e.eventName);
+      expect(names).toContain("JobKeyReleased");
+      expect(names).not.toContain("JobOutputsSubmitted");
+      const failed = events.find((e) => e.eventName === "JobFailed")!.args as { reasonCode: number };
+      expect(failed.reasonCode).toBe(JobFailureReason.Internal);
+      const agentLog = readFileSync(join(computeDir, "jobs", `${jobId}.agent.log`), "utf8");
+      expect(agentLog).toContain("agent.manifest-checked-failed");
+      expect(agentLog).not.toContain("agent.mounted");
+      expect(existsSync(join(computeDir, "jobs", jobId))).toBe(false);
+      expect(readFileSync("/proc/mounts", "utf8")).not.toContain(jobId);
+    } finally {
+      rmSync(join(lower, "extra.csv"), { force: true });
+    }
   });
 });

@@ -1,14 +1,15 @@
 /**
- * The dataset's files as the boot agent mounts them (runs in the Computing Plane VM, or locally): the
- * file table of the lower layer and the key versions its headers name. Until ingest writes dataset
- * version manifests, the table is every file under the lower folder (no expected file ids); the headers
- * are public and are read here only to know which key versions to ask for. The lower layer is not the
- * FUSE mount, so reading it from this process is safe.
+ * The dataset's files as the boot agent first sees them (runs in the Computing Plane VM, or locally):
+ * the encrypted files of the lower layer and the key versions their headers name, to know which keys
+ * to ask for. Nothing here is trusted yet: after key release, manifest-check.ts holds the files to the
+ * credential's version manifest and ensureKeysOpenFiles authenticates every header. The lower layer
+ * is not the FUSE mount, so reading it from this process is safe.
  */
 import { open } from "node:fs/promises";
 import { Cce4longError } from "@cce4long/protocol";
 import { HEADER_MAX_LENGTH, openFileReader, openSealedFile, parseHeader } from "@cce4long/sealing";
 import { filesUnder, type MountedFile } from "../fuse/file-table";
+import { LOWER_MANIFEST_PATH } from "./manifest-check";
 
 export interface DatasetFiles {
   files: MountedFile[];
@@ -18,7 +19,7 @@ export interface DatasetFiles {
 export async function datasetFilesUnder(lowerDir: string, datasetId: string): Promise<DatasetFiles> {
   let files: MountedFile[];
   try {
-    files = filesUnder(lowerDir);
+    files = filesUnder(lowerDir).filter((file) => file.path !== LOWER_MANIFEST_PATH);
   } catch (cause) {
     throw new Cce4longError("NOT_FOUND", "The dataset's lower layer is not there", {
       cause,
@@ -48,23 +49,32 @@ export async function datasetFilesUnder(lowerDir: string, datasetId: string): Pr
 }
 
 /**
- * Checks each released key against a file written under it (the header's key-check value): a key that
- * is not the dataset's (a forged answer) fails here, before anything is mounted.
+ * Opens every file's header with the released keys (key check and header MAC): a key that is not the
+ * dataset's (a forged answer) fails here, and so does a file whose authenticated file id is not the
+ * one the manifest expects, before anything is mounted.
  */
 export async function ensureKeysOpenFiles(
   files: readonly MountedFile[],
   keys: ReadonlyMap<number, Uint8Array>,
 ): Promise<void> {
-  const checked = new Set<number>();
   for (const file of files) {
     const reader = await openFileReader(file.lowerPath);
     try {
       const { header } = parseHeader(await reader.read(0, Math.min(reader.size, HEADER_MAX_LENGTH)));
-      if (checked.has(header.keyVersion)) continue;
       const key = keys.get(header.keyVersion);
       if (!key) throw new Cce4longError("KEY_UNWRAP_FAILED", "No key was released for a file's key version");
-      (await openSealedFile(reader, key)).close();
-      checked.add(header.keyVersion);
+      const sealed = await openSealedFile(reader, key);
+      const fileId = Buffer.from(sealed.header.fileId).toString("hex");
+      sealed.close();
+      if (file.expectedFileId !== undefined && fileId !== file.expectedFileId) {
+        throw new Cce4longError(
+          "SEAL_INTEGRITY",
+          `${file.path}: file id does not match the dataset manifest`,
+          {
+            detail: { path: file.path },
+          },
+        );
+      }
     } finally {
       await reader.close();
     }

@@ -60,6 +60,8 @@ export interface ReleasedKeys {
   gateOutputKeyVersion: number;
   outputsToken: string;
   datasetVersion: number;
+  /** The dataset version's manifest root, as the credential names it (0x-hex, lowercase). */
+  manifestRoot: string;
 }
 
 export function credentialNonce(credential: string): Uint8Array {
@@ -121,6 +123,14 @@ export async function requestDatasetKeys(options: {
   if (body.jobId !== options.jobId || body.datasetId !== options.datasetId) {
     throw new Cce4longError("KEY_UNWRAP_FAILED", "Key release response is for another job");
   }
+  // The credential names the version (set from the on-chain root at dispatch); the response must
+  // serve that same version, or the files checked against it would not be the ones keyed for.
+  if (
+    body.datasetVersion !== claims.datasetVersion ||
+    body.manifestRoot.toLowerCase() !== claims.manifestRoot.toLowerCase()
+  ) {
+    throw new Cce4longError("KEY_UNWRAP_FAILED", "Key release response names another dataset version");
+  }
   const spec = parseJobSpec(body.spec);
   if (keccak256(stringToBytes(canonicalJson(spec))) !== claims.specCommitment) {
     throw new Cce4longError("KEY_UNWRAP_FAILED", "Job spec does not match the credential's commitment");
@@ -148,6 +158,7 @@ export async function requestDatasetKeys(options: {
     gateOutputKeyVersion: body.gateOutputKeyVersion,
     outputsToken: body.outputsToken,
     datasetVersion: body.datasetVersion,
+    manifestRoot: claims.manifestRoot.toLowerCase(),
   };
 }
 

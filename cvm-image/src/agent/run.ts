@@ -1,6 +1,7 @@
 /**
  * The boot agent's one job (runs in the Computing Plane VM; locally as the local launcher's child):
- * ephemeral key -> attest -> key release -> decrypting mount at a job-private folder -> the job in a
+ * ephemeral key -> attest -> key release -> the lower layer held to the credential's version manifest
+ * (exact file set, sizes, file ids, hashes) -> decrypting mount at a job-private folder -> the job in a
  * network-less sandbox with /data read-only -> /output sealed to the Output Gate with a status report
  * -> unmount, wipe, done (the caller exits and the VM powers off to be destroyed). Each step is logged,
  * never with a secret.
@@ -23,6 +24,7 @@ import { datasetFilesUnder, ensureKeysOpenFiles } from "./dataset-files";
 import { findDirectoryImage } from "./directory-image";
 import { type ReleasedKeys, requestDatasetKeys } from "./key-request";
 import type { AgentLog } from "./log";
+import { ensureLowerMatchesManifest } from "./manifest-check";
 import { collectOutputs, deliverOutputs } from "./outputs";
 
 export interface AgentDeps {
@@ -149,7 +151,18 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
         "The released spec names another image than this VM was launched for",
       );
     }
-    await step("keys-checked", () => ensureKeysOpenFiles(dataset.files, released.keys));
+    // Before anything is mounted: the files are exactly the credential's version, or the job fails.
+    const checked = await step(
+      "manifest-checked",
+      () =>
+        ensureLowerMatchesManifest({
+          lowerDir: config.lowerDir,
+          datasetId: config.datasetId,
+          manifestRoot: released.manifestRoot,
+        }),
+      (c) => ({ files: c.files.length, manifestRoot: c.manifest.root }),
+    );
+    await step("keys-checked", () => ensureKeysOpenFiles(checked.files, released.keys));
     const jobDir =
       config.sandbox === "bubblewrap"
         ? await step("image-found", () => findDirectoryImage(config.imageDirs, spec.image.digest))
@@ -159,7 +172,7 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
     mount = await step("mounted", () =>
       mountDecrypting({
         mountpoint: dataDir,
-        files: dataset.files,
+        files: checked.files,
         keyFor: (datasetId, keyVersion) => {
           const key = released.keys.get(keyVersion);
           if (datasetId !== config.datasetId || !key)

@@ -9,14 +9,11 @@
  */
 import { createRequire } from "node:module";
 import { Cce4longError } from "@cce4long/protocol";
-import {
-  HEADER_MAX_LENGTH,
-  openFileReader,
-  openSealedFile,
-  parseHeader,
-  type SealedFile,
-} from "@cce4long/sealing";
 import { indexFiles, type MountedFile } from "./file-table";
+import { DEFAULT_READ_AHEAD, PlaintextBudget, ReadAheadCache, type ReadAheadOptions } from "./read-ahead";
+import { type KeyResolver, openSealedLowerFile, type SealedLowerFile } from "./sealed-lower-file";
+
+export type { KeyResolver } from "./sealed-lower-file";
 
 const require = createRequire(import.meta.url);
 
@@ -39,15 +36,14 @@ interface FuseStatic {
   unmount(mnt: string, cb: (error: Error | null) => void): void;
 }
 
-/** Resolves the key of a dataset key version; the key stays in this process only. */
-export type KeyResolver = (datasetId: string, keyVersion: number) => Uint8Array;
-
 export interface DecryptingMountOptions {
   mountpoint: string;
   files: readonly MountedFile[];
   keyFor: KeyResolver;
   /** Called for every refused read (logging): path and reason only, never bytes. */
   onIntegrityError?: (path: string, reason: string) => void;
+  /** Read-ahead of verified plaintext chunks per open file (memory only, bounded, wiped). */
+  readAhead?: ReadAheadOptions;
 }
 
 export interface DecryptingMount {
@@ -63,34 +59,15 @@ const FILE_MODE = 0o100444;
 export async function mountDecrypting(options: DecryptingMountOptions): Promise<DecryptingMount> {
   const Fuse = require("fuse-native") as FuseStatic;
   const { files, dirs } = indexFiles(options.files);
-  const open = new Map<number, SealedFile & { closeLower(): Promise<void> }>();
+  const open = new Map<number, { sealed: SealedLowerFile; cache: ReadAheadCache }>();
   const sizes = new Map<string, number>();
   let nextFd = 10;
   const mountedAt = new Date();
   const report = (path: string, error: unknown) =>
     options.onIntegrityError?.(path, error instanceof Error ? error.message : String(error));
-
-  const openSealed = async (file: MountedFile) => {
-    const lower = await openFileReader(file.lowerPath);
-    try {
-      const head = await lower.read(0, Math.min(lower.size, HEADER_MAX_LENGTH));
-      const parsed = parseHeader(head);
-      const key = options.keyFor(parsed.header.datasetId, parsed.header.keyVersion);
-      const sealed = await openSealedFile(lower, key);
-      const fileId = Buffer.from(sealed.header.fileId).toString("hex");
-      if (file.expectedFileId !== undefined && fileId !== file.expectedFileId) {
-        sealed.close();
-        throw new Cce4longError(
-          "SEAL_INTEGRITY",
-          `${file.path}: file id does not match the dataset manifest`,
-        );
-      }
-      return Object.assign(sealed, { closeLower: () => lower.close() });
-    } catch (error) {
-      await lower.close();
-      throw error;
-    }
-  };
+  const openSealed = (file: MountedFile) => openSealedLowerFile(file, options.keyFor);
+  const readAhead = options.readAhead ?? DEFAULT_READ_AHEAD;
+  const budget = new PlaintextBudget(readAhead.mountBytes);
 
   const statOf = (mode: number, size: number) => ({
     mtime: mountedAt,
@@ -119,8 +96,7 @@ export async function mountDecrypting(options: DecryptingMountOptions): Promise<
       openSealed(file)
         .then(async (sealed) => {
           sizes.set(rel, sealed.plaintextLength);
-          sealed.close();
-          await sealed.closeLower();
+          await sealed.close();
           cb(0, statOf(FILE_MODE, sealed.plaintextLength));
         })
         .catch((error: unknown) => {
@@ -137,7 +113,10 @@ export async function mountDecrypting(options: DecryptingMountOptions): Promise<
       openSealed(file)
         .then((sealed) => {
           const fd = nextFd++;
-          open.set(fd, sealed);
+          open.set(fd, {
+            sealed,
+            cache: new ReadAheadCache(sealed, budget, readAhead),
+          });
           cb(0, fd);
         })
         .catch((error: unknown) => {
@@ -153,12 +132,12 @@ export async function mountDecrypting(options: DecryptingMountOptions): Promise<
       position: number,
       cb: (bytes: number) => void,
     ) {
-      const sealed = open.get(fd);
-      if (!sealed) return cb(Fuse.EBADF);
-      const end = Math.min(sealed.plaintextLength, position + length);
+      const handle = open.get(fd);
+      if (!handle) return cb(Fuse.EBADF);
+      const end = Math.min(handle.sealed.plaintextLength, position + length);
       if (position >= end) return cb(0);
-      // Decrypted straight into the kernel's buffer: no intermediate plaintext copy to wipe.
-      sealed
+      // Copied from verified chunks straight into the kernel's buffer.
+      handle.cache
         .readInto(position, end, buffer)
         .then((bytes) => cb(bytes))
         .catch((error: unknown) => {
@@ -167,12 +146,12 @@ export async function mountDecrypting(options: DecryptingMountOptions): Promise<
         });
     },
     release(_path: string, fd: number, cb: Callback) {
-      const sealed = open.get(fd);
+      const handle = open.get(fd);
       open.delete(fd);
-      if (!sealed) return cb(0);
-      sealed.close();
-      sealed
-        .closeLower()
+      if (!handle) return cb(0);
+      handle.cache.close();
+      handle.sealed
+        .close()
         .catch(() => {})
         .finally(() => cb(0));
     },
@@ -224,7 +203,10 @@ export async function mountDecrypting(options: DecryptingMountOptions): Promise<
     unmount: () =>
       new Promise<void>((resolve, reject) => {
         fuse.unmount((error) => {
-          for (const sealed of open.values()) sealed.close();
+          for (const handle of open.values()) {
+            handle.cache.close();
+            handle.sealed.close().catch(() => {});
+          }
           open.clear();
           if (error) reject(error);
           else resolve();

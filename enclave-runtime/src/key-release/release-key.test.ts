@@ -6,7 +6,10 @@
  */
 import { JobStatus } from "@cce4long/protocol";
 import { measurementId } from "@cce4long/protocol/attestation/measurement-id";
+import { canonicalJson } from "@cce4long/protocol/jobs/canonical-json";
 import { generateEphemeralKeyPair, unwrapDatasetKey } from "@cce4long/sealing/ecdhe-wrap";
+import { keccak256, stringToBytes } from "viem";
+import { signMessage } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { requestDatasetKeys } from "../../../cvm-image/src/agent/key-request";
 import { keyReleaseFixture } from "./in-process-fixture";
@@ -84,6 +87,48 @@ describe("POST /v1/key-release", () => {
     expect(Buffer.from(released.keys.get(1)!)).toEqual(t.datasetKeyBytes);
     expect(released.spec.name).toBe("aggregate");
     expect(Buffer.from(released.gateOutputPublicKey)).toEqual(t.gatePublicKey);
+    expect(released.manifestRoot).toBe(t.job.claims.manifestRoot.toLowerCase());
+    expect(released.datasetVersion).toBe(t.job.claims.datasetVersion);
+  });
+
+  it("error: the boot agent refuses a response, even one signed by the issuer, for another dataset version", async () => {
+    // The issuer re-signs the real response after `edit`: only the version check can refuse it.
+    const request = async (edit: (body: Record<string, unknown>) => void) => {
+      const t = await setUp();
+      const fetchImpl = (async (url: URL, init: RequestInit) => {
+        const { signature: _, ...body } = (await (await t.app.request(url.pathname, init)).json()) as Record<
+          string,
+          unknown
+        >;
+        edit(body);
+        const digest = keccak256(stringToBytes(canonicalJson(body)));
+        const signature = await signMessage({ message: { raw: digest }, privateKey: t.issuer.privateKey });
+        return Response.json({ ...body, signature });
+      }) as typeof fetch;
+      return requestDatasetKeys({
+        privacyPlaneUrl: "http://privacy-plane.test",
+        credential: t.job.credential,
+        jobId: t.job.job.jobId,
+        datasetId: t.job.job.datasetId,
+        keyVersions: [1],
+        ephemeral: t.ephemeral,
+        attester: {
+          attest: async (reportData) => ({ kind: "insecure-dev", bytes: devEvidence(reportData) }),
+        },
+        fetchImpl,
+      });
+    };
+    await expect(request(() => {})).resolves.toMatchObject({ datasetVersion: expect.any(Number) });
+    await expect(
+      request((body) => {
+        body.manifestRoot = `0x${"77".repeat(32)}`;
+      }),
+    ).rejects.toMatchObject({ code: "KEY_UNWRAP_FAILED" });
+    await expect(
+      request((body) => {
+        body.datasetVersion = (body.datasetVersion as number) + 1;
+      }),
+    ).rejects.toMatchObject({ code: "KEY_UNWRAP_FAILED" });
   });
 
   it("error: the same credential a second time (replay) gets no key", async () => {
