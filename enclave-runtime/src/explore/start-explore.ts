@@ -23,6 +23,7 @@ import { deserializeFingerprintIndex } from "../gate/fingerprints/index";
 import { exploreRoutes, exploreUpgradeHandler } from "../http/explore-routes";
 import { fingerprintVersionKey } from "../ingest/derived";
 import { objectStoreFromConfig } from "../ingest/object-store";
+import type { DatasetPolicies } from "../policies/dataset-policies";
 import { ExploreSessions } from "./session/explore-sessions";
 import { createHubExploreChain } from "./session/hub-explore-chain";
 import { latestManifestReader } from "./session/latest-manifest";
@@ -39,7 +40,7 @@ export interface ExploreService {
 export async function startExplore(
   config: PrivacyPlaneConfig,
   log: Log,
-  shared: { keys: KeyProvider; keyring: DatasetKeyring },
+  shared: { keys: KeyProvider; keyring: DatasetKeyring; policies?: Pick<DatasetPolicies, "resolve"> },
 ): Promise<ExploreService> {
   if (config.EXPLORE_ENABLED !== "true") {
     return { routes: [], upgrade: (_req, socket) => socket.destroy(), stop: async () => {} };
@@ -57,7 +58,8 @@ export async function startExplore(
     samples: manifestSampleSource({ store, latestManifest }),
     keys: shared.keyring,
     async gateFor(datasetId) {
-      // The per-dataset gate policy is not stored yet: the ACRO defaults apply.
+      // The provider's signed gate policy (the ACRO defaults without one), as for job outputs.
+      const resolved = await shared.policies?.resolve(datasetId, "gate");
       const manifest = await latestManifest(datasetId);
       const entry = manifest?.entries.find((e) => e.kind === "fingerprints");
       const sealed = entry && (await store.getBytes(BUCKETS.datasets, entry.objectKey));
@@ -67,8 +69,9 @@ export async function startExplore(
       try {
         const { plaintext } = decryptBuffer(sealed, key.key);
         return {
-          policy: gatePolicySchema.parse({}),
+          policy: resolved?.policy ?? gatePolicySchema.parse({}),
           fingerprints: deserializeFingerprintIndex(plaintext, versionKey),
+          policyRolledBack: resolved?.rolledBack === true,
         };
       } finally {
         versionKey.fill(0);

@@ -20,6 +20,7 @@ import type { DatasetKey } from "@cce4long/sealing/keys/types";
 import type { Address, Hex } from "viem";
 import { checkOutputs } from "../../gate/check-outputs";
 import type { FingerprintIndex } from "../../gate/fingerprints/fingerprint-index";
+import { holdForReview, POLICY_ROLLED_BACK } from "../../review/gate-runner";
 import { accessTokenMatches, hashAccessToken, newAccessToken } from "./access-token";
 import type { ExploreChain } from "./explore-chain";
 import { readExportFile } from "./export-file";
@@ -31,7 +32,9 @@ export interface ExploreSessionsDeps {
   samples: SampleSource;
   keys: { keyForRead(datasetId: string, version: number): Promise<DatasetKey> };
   /** The Output Gate's policy and the version's fingerprint index, for exports. */
-  gateFor(datasetId: Hex): Promise<{ policy: GatePolicy; fingerprints: FingerprintIndex }>;
+  gateFor(
+    datasetId: Hex,
+  ): Promise<{ policy: GatePolicy; fingerprints: FingerprintIndex; policyRolledBack?: boolean }>;
   /** Parent folder of the sessions' folders (ciphertext, mountpoint, notebook folder). */
   stateDir: string;
   sessionSeconds: number;
@@ -224,12 +227,16 @@ export class ExploreSessions {
   async exportFile(session: Session, declared: DeclaredOutput): Promise<ExportResult> {
     const gate = await this.deps.gateFor(session.datasetId);
     const bytes = await readExportFile(session.workDir, declared.path, gate.policy.limits.maxFileBytes);
-    const report = await checkOutputs({
+    const checked = await checkOutputs({
       files: [{ path: declared.path, bytes }],
       declared: [declared],
       policy: gate.policy,
       fingerprints: gate.fingerprints,
     });
+    const report =
+      gate.policyRolledBack === true
+        ? holdForReview(checked, "limits.policy_rolled_back", POLICY_ROLLED_BACK)
+        : checked;
     const released = report.decision === "auto-approved";
     this.deps.log("explore.export.decided", {
       sessionId: session.id,
