@@ -6,11 +6,7 @@
  * remembered durably (policy-memory.ts), and marks the answer `rolledBack` so the gate refuses to
  * auto-approve while the store does not show the newest accepted document.
  */
-import {
-  checkPolicyDocument,
-  POLICY_SCHEMAS,
-  type PolicyKind,
-} from "@cce4long/protocol/api/policies";
+import { checkPolicyDocument, POLICY_SCHEMAS, type PolicyKind } from "@cce4long/protocol/api/policies";
 import type { Address, Hex } from "viem";
 import type { z } from "zod";
 import { InMemoryPolicyMemory, type PolicyMemory, type RememberedPolicy } from "./policy-memory";
