@@ -167,7 +167,7 @@ beforeAll(async () => {
       latestManifest: async (id) => (id === datasetId ? manifest : undefined),
     }),
     keys: keyring,
-    gateFor: async () => ({ policy: gatePolicySchema.parse({}), fingerprints }),
+    gateFor: async () => ({ policy: gatePolicySchema.parse({}), fingerprints, datasetVersion: 1 }),
     stateDir,
     sessionSeconds: 600,
     maxSessions: 4,
