@@ -9,7 +9,7 @@
  * consumer encrypted to their key exactly once, a rejected one never.
  */
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -70,7 +70,8 @@ import {
   toHex,
 } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { run } from "../../cli/src/main";
 import { runCell } from "../../cli/src/sdk/jupyter";
 
 const stack = inject("stack");
@@ -303,6 +304,22 @@ function hubRead<T>(functionName: string, args: readonly unknown[]): Promise<T> 
     functionName,
     args,
   } as never) as Promise<T>;
+}
+
+/** Runs the CLI in-process, capturing its output. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
+  let stdout = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+  try {
+    return { code: await run(args), stdout };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
 }
 
 /** A review call as the edge API forwards it: its token and the signed-in reviewer. */
@@ -624,6 +641,38 @@ describe("Explore Mode sessions", () => {
       envelope ?? new Uint8Array(),
     );
     expect(new TextDecoder().decode(plain)).toBe("sex,n\nF,3\nM,4\n");
+    // The consumer's own check, as `cce4long manifest verify` runs it against the chain.
+    const work = mkdtempSync(join(tmpdir(), "cce4long-explore-result-"));
+    try {
+      mkdirSync(join(work, "outputs"));
+      writeFileSync(join(work, "manifest.json"), manifestBytes ?? new Uint8Array());
+      writeFileSync(join(work, "outputs", "small.csv"), envelope ?? new Uint8Array());
+      writeFileSync(join(work, "result.key"), Buffer.from(resultKey.privateKey).toString("hex"), {
+        mode: 0o600,
+      });
+      const { code, stdout } = await cli([
+        "--json",
+        "--rpc-url",
+        stack.rpcUrl,
+        "--hub",
+        stack.hubAddress,
+        "manifest",
+        "verify",
+        join(work, "manifest.json"),
+        "--outputs",
+        join(work, "outputs"),
+        "--result-key",
+        join(work, "result.key"),
+        "--job",
+        exportId,
+      ]);
+      expect(code, stdout).toBe(0);
+      expect(JSON.parse(stdout).checks).toEqual(
+        expect.arrayContaining(["signer-authorized", "result-released-record", "explore-export-record"]),
+      );
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
     // Nothing is released twice: a second decision and a second release are refused.
     expect((await decide(reviewer, heldExport, "approve", "12")).status).toBe(409);
     await expect(reviews.release(exportId)).rejects.toMatchObject({ code: "CONFLICT" });

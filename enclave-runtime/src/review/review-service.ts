@@ -13,6 +13,7 @@ import type { GateReport } from "@cce4long/protocol/gate/report";
 import { canonicalJson } from "@cce4long/protocol/jobs/canonical-json";
 import type { DeclaredOutput } from "@cce4long/protocol/jobs/declared-outputs";
 import { outputsCommitment as commitmentOf } from "@cce4long/protocol/jobs/output-bundle";
+import { NO_MEASUREMENT as NO_EXPORT_MEASUREMENT } from "@cce4long/protocol/manifest/verify-on-chain";
 import type { EthereumSigningKey } from "@cce4long/sealing/keys/types";
 import { type Address, type Hex, keccak256, stringToBytes, zeroAddress } from "viem";
 import { sha256 } from "../delivery/deliver-results";
@@ -60,8 +61,8 @@ export interface SubmittedExploreExport {
   report: GateReport;
 }
 
-/** No VM ran an Explore export: its manifest names no measurement. */
-export const NO_MEASUREMENT: Hex = `0x${"00".repeat(32)}`;
+/** No VM ran an Explore export: its manifest names no measurement (verify-on-chain.ts checks the export record). */
+export const NO_MEASUREMENT = NO_EXPORT_MEASUREMENT as Hex;
 
 interface StepOptions {
   chain?: { expect: JobStatus; send: () => Promise<Hex> };
