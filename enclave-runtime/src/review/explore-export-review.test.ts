@@ -35,6 +35,7 @@ function exportOf(h: Harness, exportId: Hex, sessionOpen = true) {
       datasetVersion: 1,
       resultPublicKey: bytesToHex(h.consumer.publicKey),
     },
+    consumer: CONSUMER,
     declared,
     file: { path: "notes.md", bytes: new TextEncoder().encode(NOTES) },
     report: report("needs-review", "notes.md"),
@@ -129,13 +130,32 @@ describe("Explore exports held for review", () => {
     expect(await h.store.useNonce(changes.reviewer, changes.nonce)).toBe(true);
   });
 
-  it("error: no item without an open session on-chain, and an id is never reused", async () => {
+  it("error: no item without an open session on-chain; the local record ends failed, nothing queued", async () => {
     const h = harness();
     const id = keccak256(stringToBytes("export-4"));
     await expect(exportOf(h, id, false)).rejects.toMatchObject({ code: "CHAIN_REVERTED" });
-    expect(await h.service.get(id)).toBeUndefined();
+    expect(await h.service.get(id)).toMatchObject({ state: "failed" });
+    expect(await h.service.queue(DATASET)).toEqual([]);
+    expect(h.vault.get(id)).toBeUndefined();
+    expect(h.chain.records).toEqual([]);
+  });
+
+  it("error: an export id is never reused", async () => {
+    const h = harness();
+    const id = keccak256(stringToBytes("export-6"));
     await exportOf(h, id);
     await expect(exportOf(h, id)).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(h.chain.records.filter((r) => r === "recordExploreExportSubmitted")).toHaveLength(1);
+  });
+
+  it("error: the hub naming another consumer than the session's ends the item", async () => {
+    const h = harness();
+    const id = keccak256(stringToBytes("export-7"));
+    h.chain.openSessions.set(`${DATASET}/${SESSION}`, "0x90F79bf6EB2c4f870365E785982E1f101E93b906");
+    await expect(exportOf(h, id, false)).rejects.toMatchObject({ code: "CHAIN_REVERTED" });
+    expect(await h.service.get(id)).toMatchObject({ state: "failed" });
+    expect(await h.service.queue(DATASET)).toEqual([]);
+    expect(await h.chain.jobStatus(id)).toBe(JobStatus.Failed);
   });
 
   it("error: an export the gate approved or rejected is not queued", async () => {
@@ -150,6 +170,7 @@ describe("Explore exports held for review", () => {
           datasetVersion: 1,
           resultPublicKey: bytesToHex(h.consumer.publicKey),
         },
+        consumer: CONSUMER,
         declared,
         file: { path: "notes.md", bytes: new TextEncoder().encode(NOTES) },
         report: report("auto-approved", "notes.md"),

@@ -15,7 +15,7 @@ import type { DeclaredOutput } from "@cce4long/protocol/jobs/declared-outputs";
 import { outputsCommitment as commitmentOf } from "@cce4long/protocol/jobs/output-bundle";
 import { NO_MEASUREMENT as NO_EXPORT_MEASUREMENT } from "@cce4long/protocol/manifest/verify-on-chain";
 import type { EthereumSigningKey } from "@cce4long/sealing/keys/types";
-import { type Address, type Hex, keccak256, stringToBytes, zeroAddress } from "viem";
+import { type Address, type Hex, isAddressEqual, keccak256, stringToBytes, zeroAddress } from "viem";
 import { sha256 } from "../delivery/deliver-results";
 import type { ObjectStore } from "../ingest/object-store";
 import { type EventSink, webhookTypesFor } from "./events";
@@ -56,6 +56,8 @@ export interface SubmittedOutputs {
 /** An Explore export the gate (explore-sessions.ts) sent to review, with the report it already made. */
 export interface SubmittedExploreExport {
   item: ExploreExportItem;
+  /** The session's consumer (the hub takes it from the session; both must agree). */
+  consumer: Address;
   declared: DeclaredOutput;
   file: { path: string; bytes: Uint8Array };
   report: GateReport;
@@ -189,32 +191,56 @@ export class ReviewService {
       ) {
         throw new Cce4longError("CONFLICT", "An export with this id exists already", { detail: { jobId } });
       }
-      const txHash = await this.deps.chain.recordExploreExportSubmitted(
-        { ...item, exportId: jobId },
-        commitment,
-      );
-      const job = await this.deps.chain.getJob(jobId);
-      if (job === undefined) throw new Cce4longError("JOB_NOT_FOUND", "The export was not recorded");
+      // The record is stored before the hub is asked, so an on-chain item never lacks its local record.
       const at = this.now().toISOString();
       const fresh: ReviewRecord = {
         ...emptyRecord(jobId),
-        datasetId: job.datasetId.toLowerCase() as Hex,
-        consumer: job.consumer,
+        datasetId: item.datasetId.toLowerCase() as Hex,
+        consumer: submitted.consumer,
         revision: 1,
         outputsCommitment: commitment,
         outputs: listed,
         measurementId: NO_MEASUREMENT,
         submittedAt: at,
         updatedAt: at,
-        history: [{ from: null, to: "submitted", event: "accepted", at, txHash }],
+        history: [{ from: null, to: "submitted", event: "accepted", at }],
         explore: { sessionId: item.sessionId.toLowerCase() as Hex },
       };
       if (!(await this.deps.store.compareAndSet(jobId, 0, fresh))) {
         throw new Cce4longError("CONFLICT", "The review changed meanwhile; try again");
       }
       this.deps.vault.put(jobId, files);
-      await this.#emit(fresh, null, "accepted", {});
-      return fresh;
+      let txHash: Hex;
+      try {
+        txHash = await this.deps.chain.recordExploreExportSubmitted({ ...item, exportId: jobId }, commitment);
+        const job = await this.deps.chain.getJob(jobId);
+        if (job === undefined || !isAddressEqual(job.consumer, submitted.consumer)) {
+          throw new Cce4longError("CHAIN_REVERTED", "The hub recorded the export for another consumer");
+        }
+      } catch (error) {
+        // Nothing is queued: end the local record, and the on-chain item too if the hub opened one.
+        const opened =
+          (await this.deps.chain.jobStatus(jobId).catch(() => JobStatus.None)) !== JobStatus.None;
+        await this.#stepUnlocked(jobId, "failed", {
+          ...(opened
+            ? {
+                chain: {
+                  expect: JobStatus.Failed,
+                  send: () => this.deps.chain.recordFailed(jobId, JobFailureReason.Internal),
+                },
+              }
+            : {}),
+          update: (r) => {
+            r.failure = { reason: JobFailureReason.Internal, message: "the hub did not record the export" };
+          },
+        });
+        throw error;
+      }
+      const recorded = await this.writeUnlocked(fresh, (r) => {
+        r.history[0] = { ...r.history[0]!, txHash };
+      });
+      await this.#emit(recorded, null, "accepted", {});
+      return recorded;
     });
     return this.#check(record, [submitted.declared], report);
   }

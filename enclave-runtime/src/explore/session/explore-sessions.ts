@@ -275,6 +275,7 @@ export class ExploreSessions {
         datasetVersion: gate.datasetVersion,
         resultPublicKey,
       },
+      consumer: session.consumer,
       declared,
       file: { path: declared.path, bytes },
       report,
