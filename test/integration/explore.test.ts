@@ -9,7 +9,7 @@
  * consumer encrypted to their key exactly once, a rejected one never.
  */
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -684,9 +684,42 @@ describe("Explore Mode sessions", () => {
       kernelId,
       "pd.DataFrame({'sex': ['F', 'M'], 'n': [1, 2]}).to_csv('/output/tiny.csv', index=False)",
     );
-    const res = await exportFile(session, "tiny.csv", resultKey.publicKey);
-    expect(res.status).toBe(202);
-    const item = ((await res.json()) as ExploreExportResponse).review!;
+    // Through the CLI this time: `cce4long explore export` makes the result key itself.
+    const work = mkdtempSync(join(tmpdir(), "cce4long-explore-cli-"));
+    let item: HeldExport;
+    try {
+      writeFileSync(
+        join(work, "output.json"),
+        JSON.stringify({
+          kind: "frequency_table",
+          path: "tiny.csv",
+          description: "participants by sex",
+          format: "csv",
+          countColumn: "n",
+          dimensionColumns: ["sex"],
+        }),
+      );
+      const sessionUrl = `${baseUrl}/v1/explore/sessions/${session.sessionId}`;
+      const exported = await cli([
+        "--json",
+        "explore",
+        "export",
+        sessionUrl,
+        "--token",
+        session.accessToken,
+        "--output",
+        join(work, "output.json"),
+        "--result-key-out",
+        join(work, "tiny.key"),
+      ]);
+      expect(exported.code, exported.stdout).toBe(0);
+      const answer = JSON.parse(exported.stdout) as ExploreExportResponse;
+      expect(answer.decision).toBe("needs-review");
+      item = answer.review!;
+      expect((statSync(join(work, "tiny.key")).mode & 0o777).toString(8)).toBe("600");
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
     const rejected = await decide(reviewer, item, "reject", "21");
     expect(rejected.status, JSON.stringify(rejected.json)).toBe(200);
     expect(rejected.json.state).toBe("rejected");
