@@ -1,7 +1,8 @@
 /**
  * `cce4long audit DATASET` against a real anvil with a scripted history (runs in Node): a dataset,
- * a rental, an Explore session with an export held for review, a job that ran to a released result under a logged measurement, a job
- * whose VM measurement was never logged, and a job whose stored algorithm was tampered with.
+ * a rental, an Explore session with an export held for review, a job that ran to a released result
+ * under a logged measurement, a job whose VM measurement was never logged, and a job whose stored
+ * algorithm was tampered with.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
