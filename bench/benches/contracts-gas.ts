@@ -186,6 +186,20 @@ const contractsGas: Benchmark = {
         ]),
         recordGoal,
       );
+      // An export held for review opens a job record (like a request: no record budget applies).
+      add(
+        "recordExploreExportSubmitted",
+        await send("privacyPlaneSigner", "recordExploreExportSubmitted", [
+          datasetId,
+          id("session"),
+          id("export"),
+          1,
+          id("result key"),
+          id("export commitment"),
+        ]),
+        undefined,
+        "opens a review item: four fresh storage words, like requestJob; no lifecycle budget",
+      );
       add(
         "recordExploreSessionClosed",
         await send("privacyPlaneSigner", "recordExploreSessionClosed", [datasetId, id("session"), 0]),

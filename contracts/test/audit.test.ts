@@ -48,6 +48,14 @@ it("returns everything ever done to one dataset and nothing about another", asyn
   const cancelled = await requestJob(f, datasetId, "cancelled");
   await f.write("consumer", "cancelJob", [cancelled]);
   await f.write(signer, "recordExploreSessionOpened", [datasetId, b32("session"), f.address("consumer")]);
+  await f.write(signer, "recordExploreExportSubmitted", [
+    datasetId,
+    b32("session"),
+    b32("export"),
+    1,
+    b32("result key"),
+    b32("export outs"),
+  ]);
   await f.write(signer, "recordExploreSessionClosed", [datasetId, b32("session"), 0]);
   await requestJob(f, other, "elsewhere", "secondConsumer");
   const terms = { pricePerPeriod: 1n, periodSeconds: 60n, exploreOffered: true, freePreview: false };
@@ -79,6 +87,7 @@ it("returns everything ever done to one dataset and nothing about another", asyn
     "JobRequested",
     "JobCancelled",
     "ExploreSessionOpened",
+    "ExploreExportSubmitted",
     "ExploreSessionClosed",
     "DatasetUpdated",
     "DatasetRetired",

@@ -38,8 +38,9 @@ async function run(): Promise<void> {
   // One reader of the providers' signed policies: the gate and ingest see the same newest versions.
   const policies = datasetPoliciesFromConfig(config, log);
   const ingest = await startIngest(config, log, { keys, keyring, policies });
-  const explore = await startExplore(config, log, { keys, keyring });
   const reviews = await startReviews(config, log, privacyMode.inbox, { keyring, policies });
+  // Explore exports the gate holds for review join the same review service (queue, decisions, release).
+  const explore = await startExplore(config, log, { keys, keyring, policies, reviews: reviews.service });
   const app = createPrivacyPlaneApp({
     deployment: config.CCE4LONG_DEPLOYMENT,
     guestAgentReachable: () => dstack.isReachable(),

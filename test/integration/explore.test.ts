@@ -3,16 +3,20 @@
  * Explore Mode on the stack's chain, its desensitized sample sealed under the dataset key the dev guest
  * agent derives, and the Privacy Plane's Explore routes (served here in-process, since ingest does not yet
  * hand the running Privacy Plane a keyring entry for test datasets). A consumer opens a session, runs cells
- * through Jupyter's REST and kernel WebSocket API, and takes a file out through the Output Gate.
+ * through Jupyter's REST and kernel WebSocket API, and takes a file out through the Output Gate. A file the
+ * gate holds for review becomes a review item of the Privacy Plane's review service (served in-process too,
+ * with its real hub records): only the dataset's on-chain reviewer decides it, an approved export reaches the
+ * consumer encrypted to their key exactly once, a rejected one never.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CSV_HEADER, csvLine } from "@cce4long/cli/cohort/csv";
 import { cohortRows } from "@cce4long/cli/cohort/rows";
 import { ANVIL_MNEMONIC, LOCAL_ROLE_INDEX } from "@cce4long/contracts/local-accounts";
+import { openResultFile } from "@cce4long/enclave-runtime/delivery/result-envelope";
 import { buildExploreSampleArtefacts } from "@cce4long/enclave-runtime/explore/sample/sample-artefact";
 import { ExploreSessions } from "@cce4long/enclave-runtime/explore/session/explore-sessions";
 import { createHubExploreChain } from "@cce4long/enclave-runtime/explore/session/hub-explore-chain";
@@ -20,7 +24,12 @@ import { manifestSampleSource } from "@cce4long/enclave-runtime/explore/session/
 import { buildFingerprintIndex } from "@cce4long/enclave-runtime/gate/fingerprints/build";
 import { createPrivacyPlaneApp } from "@cce4long/enclave-runtime/http/app";
 import { exploreRoutes, exploreUpgradeHandler } from "@cce4long/enclave-runtime/http/explore-routes";
+import { reviewRoutes } from "@cce4long/enclave-runtime/http/review-routes";
 import { MemoryObjectStore } from "@cce4long/enclave-runtime/ingest/memory-object-store";
+import { FileReviewStore } from "@cce4long/enclave-runtime/review/file-review-store";
+import { createHubReviewChain } from "@cce4long/enclave-runtime/review/hub-review-chain";
+import { MemoryOutputVault } from "@cce4long/enclave-runtime/review/output-vault";
+import { ReviewService } from "@cce4long/enclave-runtime/review/review-service";
 import {
   cce4longHubAbi,
   datasetIdOf,
@@ -29,20 +38,40 @@ import {
   type ExploreExportResponse,
   type ExploreSession,
   ExploreSessionStatus,
+  JobStatus,
   LONGEVITY_COHORT_SCHEMA,
   parseDeployment,
 } from "@cce4long/protocol";
+import { RESULT_OBJECT_KEYS } from "@cce4long/protocol/api/results";
+import {
+  REVIEW_DECISION_TYPES,
+  type ReviewDecisionKind,
+  reviewDecisionDomain,
+  reviewDecisionMessage,
+} from "@cce4long/protocol/api/reviews";
 import { buildManifest, type ManifestEntry } from "@cce4long/protocol/datasets/manifest";
 import { gatePolicySchema } from "@cce4long/protocol/gate/policy";
+import { verifyManifestOffline } from "@cce4long/protocol/manifest/verify-manifest";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { encryptBuffer, parseHeader } from "@cce4long/sealing";
 import { DstackKeyProvider } from "@cce4long/sealing/keys/dstack-key-provider";
 import { InMemoryKeyVersionStore } from "@cce4long/sealing/keys/key-version-store";
 import { DatasetKeyring } from "@cce4long/sealing/keys/keyring";
 import { serve } from "@hono/node-server";
-import { type Address, createPublicClient, createWalletClient, type Hex, http, keccak256, toHex } from "viem";
+import {
+  type Address,
+  bytesToHex,
+  createPublicClient,
+  createWalletClient,
+  type Hex,
+  http,
+  keccak256,
+  type LocalAccount,
+  toHex,
+} from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { run } from "../../cli/src/main";
 import { runCell } from "../../cli/src/sdk/jupyter";
 
 const stack = inject("stack");
@@ -50,7 +79,22 @@ const account = (index: number) => mnemonicToAccount(ANVIL_MNEMONIC, { addressIn
 const provider = account(LOCAL_ROLE_INDEX.provider);
 const consumer = account(LOCAL_ROLE_INDEX.consumer);
 const secondConsumer = account(LOCAL_ROLE_INDEX.secondConsumer);
+const reviewer = account(LOCAL_ROLE_INDEX.reviewer);
+const outsider = account(LOCAL_ROLE_INDEX.secondProvider); // reviews another dataset only
 const PRICE = 10n ** 15n;
+/** The edge API's token towards this in-process Privacy Plane's review routes. */
+const EDGE_TOKEN = randomBytes(24).toString("hex");
+let reviews: ReviewService;
+let results: MemoryObjectStore;
+let reviewStateDir: string;
+/** The consumer's X25519 result key pair (raw 32 bytes each), as `job request --result-key-out` makes. */
+const resultKey = (() => {
+  const pair = generateKeyPairSync("x25519");
+  return {
+    publicKey: new Uint8Array(pair.publicKey.export({ format: "der", type: "spki" }).subarray(12)),
+    privateKey: new Uint8Array(pair.privateKey.export({ format: "der", type: "pkcs8" }).subarray(16)),
+  };
+})();
 
 let server: Server;
 let baseUrl: string;
@@ -64,17 +108,12 @@ const identifierValues = [...cohortRows({ participants: 3000, seed: 99n })]
   .slice(0, 50)
   .map((r) => r.full_name);
 
-async function chainSetUp(): Promise<void> {
+async function chainSetUp() {
   const deployment = parseDeployment(JSON.parse(readFileSync(stack.deploymentFile, "utf8")));
   const transport = http(stack.rpcUrl);
   const reader = createPublicClient({ transport });
   const address = deployment.contracts.hub.address;
-  const write = async (
-    who: typeof provider,
-    functionName: string,
-    args: readonly unknown[],
-    value?: bigint,
-  ) => {
+  const write = async (who: LocalAccount, functionName: string, args: readonly unknown[], value?: bigint) => {
     const wallet = createWalletClient({ account: who, transport });
     const hash = await wallet.writeContract({
       address,
@@ -94,10 +133,19 @@ async function chainSetUp(): Promise<void> {
     keccak256(toHex("meta")),
     "s3://catalogue/explore.json",
     terms,
-    [],
+    [reviewer.address],
+  ]);
+  const otherSalt = keccak256(toHex(`explore-it-other-${randomBytes(8).toString("hex")}`));
+  await write(provider, "registerDataset", [
+    otherSalt,
+    keccak256(toHex("meta-other")),
+    "s3://catalogue/explore-other.json",
+    terms,
+    [outsider.address],
   ]);
   await write(consumer, "rent", [datasetId, 1], PRICE);
   await write(secondConsumer, "rent", [datasetId, 1], PRICE);
+  return write;
 }
 
 /** What ingest will do: seal the full table and the sample under the dataset key and list them in a manifest. */
@@ -150,7 +198,7 @@ async function datasetSetUp(keys: DstackKeyProvider, keyring: DatasetKeyring, st
 }
 
 beforeAll(async () => {
-  await chainSetUp();
+  const write = await chainSetUp();
   const keys = new DstackKeyProvider({ endpoint: stack.guestAgentSocket });
   const keyring = new DatasetKeyring({ provider: keys, store: new InMemoryKeyVersionStore() });
   const store = new MemoryObjectStore();
@@ -158,8 +206,27 @@ beforeAll(async () => {
   const recorderKey = await keys.signingKey("chain-recorder");
   const recorder = privateKeyToAccount(toHex(recorderKey.privateKey));
   recorderKey.wipe();
+  // The version the session's sample belongs to, committed as ingest would (an export names it).
+  await write(recorder, "commitDatasetVersion", [datasetId, manifest.root]);
   const deployment = parseDeployment(JSON.parse(readFileSync(stack.deploymentFile, "utf8")));
   stateDir = mkdtempSync(join(tmpdir(), "cce4long-explore-it-"));
+  reviewStateDir = mkdtempSync(join(tmpdir(), "cce4long-explore-review-it-"));
+  results = new MemoryObjectStore();
+  reviews = new ReviewService({
+    chainId: deployment.chainId,
+    hub: deployment.contracts.hub.address,
+    store: new FileReviewStore(reviewStateDir),
+    vault: new MemoryOutputVault(),
+    chain: createHubReviewChain({ rpcUrl: stack.rpcUrl, deployment, recorder }),
+    gate: async () => {
+      throw new Error("exports arrive checked by the session's gate");
+    },
+    events: { emit: async () => {} },
+    objectStore: results,
+    manifestKey: () => keys.signingKey("result-manifest"),
+    timeout: { afterHours: 24, action: "reject" },
+    log: () => {},
+  });
   sessions = new ExploreSessions({
     chain: createHubExploreChain({ rpcUrl: stack.rpcUrl, deployment, recorder }),
     samples: manifestSampleSource({
@@ -167,7 +234,8 @@ beforeAll(async () => {
       latestManifest: async (id) => (id === datasetId ? manifest : undefined),
     }),
     keys: keyring,
-    gateFor: async () => ({ policy: gatePolicySchema.parse({}), fingerprints }),
+    gateFor: async () => ({ policy: gatePolicySchema.parse({}), fingerprints, datasetVersion: 1 }),
+    reviews,
     stateDir,
     sessionSeconds: 600,
     maxSessions: 4,
@@ -186,7 +254,7 @@ beforeAll(async () => {
     deployment: "development",
     guestAgentReachable: async () => true,
     log: () => {},
-    routes: [exploreRoutes(options)],
+    routes: [exploreRoutes(options), reviewRoutes({ service: reviews, apiToken: EDGE_TOKEN })],
   });
   server.on("upgrade", exploreUpgradeHandler(options));
 }, 120_000);
@@ -195,6 +263,7 @@ afterAll(async () => {
   await sessions?.closeAll();
   await new Promise((r) => server?.close(r));
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  if (reviewStateDir) rmSync(reviewStateDir, { recursive: true, force: true });
 });
 
 async function open(who: Address): Promise<Response> {
@@ -206,6 +275,97 @@ async function open(who: Address): Promise<Response> {
 }
 
 const bearer = (s: ExploreSession) => ({ authorization: `Bearer ${s.accessToken}` });
+
+type HeldExport = NonNullable<ExploreExportResponse["review"]>;
+let heldExport: HeldExport;
+
+function exportFile(s: ExploreSession, path: string, key?: Uint8Array): Promise<Response> {
+  return fetch(`${baseUrl}/v1/explore/sessions/${s.sessionId}/exports`, {
+    method: "POST",
+    headers: { ...bearer(s), "content-type": "application/json" },
+    body: JSON.stringify({
+      output: {
+        kind: "frequency_table",
+        path,
+        description: "participants by sex",
+        format: "csv",
+        countColumn: "n",
+        dimensionColumns: ["sex"],
+      },
+      ...(key === undefined ? {} : { resultPublicKey: bytesToHex(key) }),
+    }),
+  });
+}
+
+function hubRead<T>(functionName: string, args: readonly unknown[]): Promise<T> {
+  return createPublicClient({ transport: http(stack.rpcUrl) }).readContract({
+    address: stack.hubAddress as Address,
+    abi: cce4longHubAbi,
+    functionName,
+    args,
+  } as never) as Promise<T>;
+}
+
+/** Runs the CLI in-process, capturing its output. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
+  let stdout = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+  try {
+    return { code: await run(args), stdout };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+/** A review call as the edge API forwards it: its token and the signed-in reviewer. */
+async function pp(path: string, caller: Address, body?: unknown) {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: {
+      "content-type": "application/json",
+      authorization: `Bearer ${EDGE_TOKEN}`,
+      "x-cce4long-caller": caller,
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** A reviewer's EIP-712 signed decision on a held export, forwarded as the edge does. */
+async function decide(signer: typeof reviewer, item: HeldExport, kind: ReviewDecisionKind, nonce: string) {
+  const hub = stack.hubAddress as Address;
+  const fields = {
+    jobId: item.exportId as Hex,
+    datasetId,
+    outputsCommitment: item.outputsCommitment as Hex,
+    decision: kind,
+    reason: "Two cells under the minimum count; shown to the consumer only as a shape check.",
+    reviewer: signer.address,
+    nonce,
+    deadline: Math.floor(Date.now() / 1000) + 600,
+  };
+  const signature = await signer.signTypedData({
+    domain: reviewDecisionDomain(stack.chainId, hub),
+    types: REVIEW_DECISION_TYPES,
+    primaryType: "ReviewDecision",
+    message: reviewDecisionMessage(fields),
+  });
+  const body = {
+    ...fields,
+    jobId: fields.jobId.toLowerCase(),
+    datasetId: fields.datasetId.toLowerCase(),
+    decisionCode: { approve: 4, reject: 5, "request-changes": 6 }[kind],
+    signature,
+    chainId: stack.chainId,
+    verifyingContract: hub,
+  };
+  return pp(`/v1/reviews/${item.exportId}/decision`, signer.address, body);
+}
 
 describe("Explore Mode sessions", () => {
   let kernelId: string;
@@ -396,39 +556,177 @@ describe("Explore Mode sessions", () => {
         "import os; os.symlink('/etc/passwd', '/output/passwd.csv')",
       ].join("\n"),
     );
-    const exportFile = (path: string) =>
-      fetch(`${baseUrl}/v1/explore/sessions/${session.sessionId}/exports`, {
-        method: "POST",
-        headers: { ...bearer(session), "content-type": "application/json" },
-        body: JSON.stringify({
-          output: {
-            kind: "frequency_table",
-            path,
-            description: "participants by sex",
-            format: "csv",
-            countColumn: "n",
-            dimensionColumns: ["sex"],
-          },
-        }),
-      });
-    const safe = await exportFile("by_sex.csv");
+    const safe = await exportFile(session, "by_sex.csv");
     expect(safe.status).toBe(200);
     const answer = (await safe.json()) as ExploreExportResponse;
     expect(answer.decision).toBe("auto-approved");
+    expect(answer.review).toBeUndefined();
     expect(Buffer.from(answer.contentBase64 ?? "", "base64").toString()).toMatch(/^sex,n\nF,\d+\nM,\d+\n$/);
-    const small = await exportFile("small.csv");
-    expect(small.status).not.toBe(200);
+    // Held for review, it is queued only with a key to encrypt an approved export to; nothing is recorded before.
+    const keyless = await exportFile(session, "small.csv");
+    expect(keyless.status).toBe(422);
+    expect(((await keyless.json()) as { code: string }).code).toBe("VALIDATION_FAILED");
+    const small = await exportFile(session, "small.csv", resultKey.publicKey);
+    expect(small.status).toBe(202);
     const held = (await small.json()) as ExploreExportResponse;
     expect(held.released).toBe(false);
     expect(held.contentBase64).toBeUndefined();
     expect(held.report.files[0]!.findings.map((f) => f.rule)).toContain("disclosure.small_cell");
-    expect((await exportFile("passwd.csv")).status).toBe(404);
+    expect(held.review).toMatchObject({ state: "needs-review" });
+    heldExport = held.review!;
+    expect((await exportFile(session, "passwd.csv")).status).toBe(404);
     const unauthenticated = await fetch(`${baseUrl}/v1/explore/sessions/${session.sessionId}/exports`, {
       method: "POST",
       headers: { ...bearer(other), "content-type": "application/json" },
       body: "{}",
     });
     expect(unauthenticated.status).toBe(401);
+  });
+
+  it("queues the held export for the dataset's reviewers only, recorded on-chain", async () => {
+    const exportId = heldExport.exportId as Hex;
+    expect(await hubRead<number>("jobStatus", [exportId])).toBe(JobStatus.UnderReview);
+    const job = await hubRead<{ consumer: Address; datasetId: Hex; specCommitment: Hex }>("getJob", [
+      exportId,
+    ]);
+    expect(job.consumer.toLowerCase()).toBe(consumer.address.toLowerCase());
+    expect(job.specCommitment.toLowerCase()).toBe(session.sessionId.toLowerCase());
+    const queue = await pp(`/v1/reviews?datasetId=${datasetId}`, reviewer.address);
+    expect(queue.status).toBe(200);
+    expect(queue.json.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          jobId: exportId,
+          source: "explore-export",
+          exploreSessionId: session.sessionId.toLowerCase(),
+        }),
+      ]),
+    );
+    expect((await pp(`/v1/reviews?datasetId=${datasetId}`, outsider.address)).status).toBe(403);
+    expect((await pp(`/v1/reviews/${exportId}`, outsider.address)).status).toBe(403);
+    const foreign = await decide(outsider, heldExport, "approve", "1");
+    expect(foreign.status).toBe(403);
+    expect(await hubRead<number>("jobStatus", [exportId])).toBe(JobStatus.UnderReview);
+  });
+
+  it("delivers an export the reviewer approved once, encrypted to the consumer's key", async () => {
+    const exportId = heldExport.exportId as Hex;
+    const approved = await decide(reviewer, heldExport, "approve", "11");
+    expect(approved.status, JSON.stringify(approved.json)).toBe(200);
+    expect(approved.json.state).toBe("released");
+    expect(await hubRead<number>("jobStatus", [exportId])).toBe(JobStatus.ResultReleased);
+    const manifestBytes = results.objects.get(`${BUCKETS.results}/${RESULT_OBJECT_KEYS.manifest(exportId)}`);
+    const verified = await verifyManifestOffline(JSON.parse(new TextDecoder().decode(manifestBytes)), {
+      expectedJobId: exportId,
+    });
+    expect(verified.manifest.reviews.map((r) => r.reviewer.toLowerCase())).toEqual([
+      reviewer.address.toLowerCase(),
+    ]);
+    const releasedLogs = await createPublicClient({ transport: http(stack.rpcUrl) }).getContractEvents({
+      address: stack.hubAddress as Address,
+      abi: cce4longHubAbi,
+      eventName: "JobResultReleased",
+      args: { jobId: exportId },
+      fromBlock: 0n,
+    });
+    expect(releasedLogs.map((l) => (l.args as { resultManifestHash: Hex }).resultManifestHash)).toEqual([
+      verified.manifestHash,
+    ]);
+    const envelope = results.objects.get(
+      `${BUCKETS.results}/${RESULT_OBJECT_KEYS.output(exportId, "small.csv")}`,
+    );
+    const plain = await openResultFile(
+      resultKey.privateKey,
+      { jobId: exportId, datasetId, path: "small.csv" },
+      envelope ?? new Uint8Array(),
+    );
+    expect(new TextDecoder().decode(plain)).toBe("sex,n\nF,3\nM,4\n");
+    // The consumer's own check, as `cce4long manifest verify` runs it against the chain.
+    const work = mkdtempSync(join(tmpdir(), "cce4long-explore-result-"));
+    try {
+      mkdirSync(join(work, "outputs"));
+      writeFileSync(join(work, "manifest.json"), manifestBytes ?? new Uint8Array());
+      writeFileSync(join(work, "outputs", "small.csv"), envelope ?? new Uint8Array());
+      writeFileSync(join(work, "result.key"), Buffer.from(resultKey.privateKey).toString("hex"), {
+        mode: 0o600,
+      });
+      const { code, stdout } = await cli([
+        "--json",
+        "--rpc-url",
+        stack.rpcUrl,
+        "--hub",
+        stack.hubAddress,
+        "manifest",
+        "verify",
+        join(work, "manifest.json"),
+        "--outputs",
+        join(work, "outputs"),
+        "--result-key",
+        join(work, "result.key"),
+        "--job",
+        exportId,
+      ]);
+      expect(code, stdout).toBe(0);
+      expect(JSON.parse(stdout).checks).toEqual(
+        expect.arrayContaining(["signer-authorized", "result-released-record", "explore-export-record"]),
+      );
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    // Nothing is released twice: a second decision and a second release are refused.
+    expect((await decide(reviewer, heldExport, "approve", "12")).status).toBe(409);
+    await expect(reviews.release(exportId)).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("never delivers an export the reviewer rejected", async () => {
+    await runCell(
+      session,
+      kernelId,
+      "pd.DataFrame({'sex': ['F', 'M'], 'n': [1, 2]}).to_csv('/output/tiny.csv', index=False)",
+    );
+    // Through the CLI this time: `cce4long explore export` makes the result key itself.
+    const work = mkdtempSync(join(tmpdir(), "cce4long-explore-cli-"));
+    let item: HeldExport;
+    try {
+      writeFileSync(
+        join(work, "output.json"),
+        JSON.stringify({
+          kind: "frequency_table",
+          path: "tiny.csv",
+          description: "participants by sex",
+          format: "csv",
+          countColumn: "n",
+          dimensionColumns: ["sex"],
+        }),
+      );
+      const sessionUrl = `${baseUrl}/v1/explore/sessions/${session.sessionId}`;
+      const exported = await cli([
+        "--json",
+        "explore",
+        "export",
+        sessionUrl,
+        "--token",
+        session.accessToken,
+        "--output",
+        join(work, "output.json"),
+        "--result-key-out",
+        join(work, "tiny.key"),
+      ]);
+      expect(exported.code, exported.stdout).toBe(0);
+      const answer = JSON.parse(exported.stdout) as ExploreExportResponse;
+      expect(answer.decision).toBe("needs-review");
+      item = answer.review!;
+      expect((statSync(join(work, "tiny.key")).mode & 0o777).toString(8)).toBe("600");
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    const rejected = await decide(reviewer, item, "reject", "21");
+    expect(rejected.status, JSON.stringify(rejected.json)).toBe(200);
+    expect(rejected.json.state).toBe("rejected");
+    const exportId = item.exportId as Hex;
+    expect(await hubRead<number>("jobStatus", [exportId])).toBe(JobStatus.Rejected);
+    await expect(reviews.release(exportId)).rejects.toMatchObject({ code: "JOB_INVALID_STATE" });
+    expect([...results.objects.keys()].filter((k) => k.includes(exportId))).toEqual([]);
   });
 
   it("tears the session down on close and records it on-chain", async () => {

@@ -1,7 +1,8 @@
 /**
  * `cce4long audit DATASET` against a real anvil with a scripted history (runs in Node): a dataset,
- * a rental, an Explore session, a job that ran to a released result under a logged measurement, a job
- * whose VM measurement was never logged, and a job whose stored algorithm was tampered with.
+ * a rental, an Explore session with an export held for review, a job that ran to a released result
+ * under a logged measurement, a job whose VM measurement was never logged, and a job whose stored
+ * algorithm was tampered with.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,6 +49,7 @@ const TERMS = {
 };
 const LOGGED = b32("measurement of the recorded cvm build");
 const UNLOGGED = b32("measurement of an image nobody logged");
+const EXPORT_ID = b32("explore export");
 
 function algorithmOf(name: string) {
   const files = [{ path: "main.py", bytes: enc(`print(${JSON.stringify(name)})\n`) }];
@@ -151,6 +153,15 @@ beforeAll(async () => {
     datasetId,
     b32("session"),
     localAccount("consumer").address,
+  ]);
+  // A file taken out of the session that the gate held for review (a review item under its export id).
+  await write("privacyPlaneSigner", "recordExploreExportSubmitted", [
+    datasetId,
+    b32("session"),
+    EXPORT_ID,
+    1,
+    b32("export result key"),
+    b32("export outputs"),
   ]);
   await write("privacyPlaneSigner", "recordExploreSessionClosed", [datasetId, b32("session"), 0]);
 
@@ -262,6 +273,7 @@ describe("cce4long audit", () => {
       "MeasurementPolicyChanged",
       "RentalStarted",
       "ExploreSessionOpened",
+      "ExploreExportSubmitted",
       "ExploreSessionClosed",
       "JobRequested",
       "JobDispatched",
@@ -276,13 +288,21 @@ describe("cce4long audit", () => {
     ]);
     const blocks = report.events.map((e: { block: number }) => e.block);
     expect(blocks).toEqual([...blocks].sort((a, b) => a - b));
-    expect(report.events[15].args.decisionName).toBe("AutoApproved");
-    expect(report.jobs[0]).toMatchObject({
+    expect(report.events[16].args.decisionName).toBe("AutoApproved");
+    expect(report.jobs[0]).toMatchObject({ jobId: EXPORT_ID, exploreSessionId: b32("session") });
+    expect(report.jobs[1]).toMatchObject({
       jobId: jobs.released,
       lastEvent: "JobResultReleased",
       measurementIds: [LOGGED],
     });
-    expect(report.checks.every((c: { status: string }) => c.status === "unavailable")).toBe(true);
+    // The export's only check needs no public record: no algorithm ran.
+    const [exported, ...rest] = report.checks as { jobId: Hex; status: string; detail: string }[];
+    expect(exported).toMatchObject({
+      jobId: EXPORT_ID,
+      status: "ok",
+      detail: expect.stringContaining("Explore export"),
+    });
+    expect(rest.every((c) => c.status === "unavailable")).toBe(true);
   });
 
   it("links each job to its algorithm record and manifest and checks them", async () => {
@@ -298,8 +318,8 @@ describe("cce4long audit", () => {
       status: "ok",
       detail: expect.stringContaining(manifestFile),
     });
-    expect(report.jobs[0].links.algorithmRecord).toMatch(/^algorithm-records\/0x[0-9a-f]{64}\.json$/);
-    expect(report.jobs[0].links.resultManifest).toBe(manifestFile);
+    expect(report.jobs[1].links.algorithmRecord).toMatch(/^algorithm-records\/0x[0-9a-f]{64}\.json$/);
+    expect(report.jobs[1].links.resultManifest).toBe(manifestFile);
     expect(report.ok).toBe(false);
   });
 

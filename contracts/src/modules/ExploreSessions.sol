@@ -92,7 +92,7 @@ abstract contract ExploreSessions is Rentals {
 
     /// @notice The stored session (status `None` when unknown).
     function getExploreSession(bytes32 datasetId, bytes32 sessionId)
-        external
+        public
         view
         returns (ExploreSessionRecord memory)
     {

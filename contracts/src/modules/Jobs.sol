@@ -21,6 +21,9 @@ import {Rentals} from "./Rentals.sol";
 ///        UnderReview --ReviewerChangesRequested--> ChangesRequested --> OutputsSubmitted
 ///        any state except Rejected, ResultReleased, Failed, Cancelled --> Failed
 ///        Requested --(consumer)--> Cancelled
+///      An Explore export held for review (ExploreExports.sol) enters this machine at OutputsSubmitted
+///      through `_openOutputsForReview`, with no image and the session id as its spec commitment, and
+///      then takes the same decision, release and failure records as a job's outputs.
 abstract contract Jobs is Rentals {
     /// @notice Where a job is in its lifecycle.
     enum JobStatus {
@@ -272,6 +275,27 @@ abstract contract Jobs is Rentals {
         JobRecord storage job = _jobs[jobId];
         _move(jobId, job, _FAILABLE, JobStatus.Failed);
         emit JobFailed(job.datasetId, jobId, reasonCode);
+    }
+
+    /// @dev Starts a record at OutputsSubmitted for outputs made elsewhere than a job VM (an Explore
+    ///      export): a fresh id, the consumer and dataset version given by the caller, which checked them.
+    function _openOutputsForReview(
+        bytes32 id,
+        bytes32 datasetId,
+        address consumer,
+        uint32 datasetVersion,
+        bytes32 specCommitment,
+        bytes32 resultPublicKey
+    ) internal {
+        JobRecord storage job = _jobs[id];
+        if (job.status != JobStatus.None) revert JobsAlreadyRequested(id);
+        job.consumer = consumer;
+        job.status = JobStatus.OutputsSubmitted;
+        job.datasetVersion = datasetVersion;
+        job.requestedAt = uint40(block.timestamp);
+        job.datasetId = datasetId;
+        job.specCommitment = specCommitment;
+        job.resultPublicKey = resultPublicKey;
     }
 
     /// @notice The job's stored record; reverts when it is unknown.

@@ -23,9 +23,11 @@ import { deserializeFingerprintIndex } from "../gate/fingerprints/index";
 import { exploreRoutes, exploreUpgradeHandler } from "../http/explore-routes";
 import { fingerprintVersionKey } from "../ingest/derived";
 import { objectStoreFromConfig } from "../ingest/object-store";
+import type { DatasetPolicies } from "../policies/dataset-policies";
+import type { ReviewService } from "../review/review-service";
 import { ExploreSessions } from "./session/explore-sessions";
 import { createHubExploreChain } from "./session/hub-explore-chain";
-import { latestManifestReader } from "./session/latest-manifest";
+import { latestManifestReader, latestVersionReader } from "./session/latest-manifest";
 import { manifestSampleSource } from "./session/sample-source";
 
 type Log = (event: string, fields: Record<string, unknown>) => void;
@@ -39,7 +41,13 @@ export interface ExploreService {
 export async function startExplore(
   config: PrivacyPlaneConfig,
   log: Log,
-  shared: { keys: KeyProvider; keyring: DatasetKeyring },
+  shared: {
+    keys: KeyProvider;
+    keyring: DatasetKeyring;
+    policies?: Pick<DatasetPolicies, "resolve">;
+    /** The review service exports the gate holds for review are queued with. */
+    reviews?: Pick<ReviewService, "acceptExploreExport">;
+  },
 ): Promise<ExploreService> {
   if (config.EXPLORE_ENABLED !== "true") {
     return { routes: [], upgrade: (_req, socket) => socket.destroy(), stop: async () => {} };
@@ -50,6 +58,7 @@ export async function startExplore(
   recorderKey.wipe();
   const store = objectStoreFromConfig(config);
   const latestManifest = latestManifestReader({ rpcUrl: config.RPC_URL, deployment, store });
+  const latestVersion = latestVersionReader({ rpcUrl: config.RPC_URL, deployment, store });
   const stateDir = config.EXPLORE_STATE_DIR ?? join(tmpdir(), "cce4long-explore");
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const sessions = new ExploreSessions({
@@ -57,24 +66,30 @@ export async function startExplore(
     samples: manifestSampleSource({ store, latestManifest }),
     keys: shared.keyring,
     async gateFor(datasetId) {
-      // The per-dataset gate policy is not stored yet: the ACRO defaults apply.
-      const manifest = await latestManifest(datasetId);
+      // The provider's signed gate policy (the ACRO defaults without one), as for job outputs.
+      const resolved = await shared.policies?.resolve(datasetId, "gate");
+      const latest = await latestVersion(datasetId);
+      const manifest = latest?.manifest;
       const entry = manifest?.entries.find((e) => e.kind === "fingerprints");
       const sealed = entry && (await store.getBytes(BUCKETS.datasets, entry.objectKey));
-      if (!manifest || !entry || !sealed) throw new Error("the dataset version has no fingerprint index");
+      if (!latest || !manifest || !entry || !sealed)
+        throw new Error("the dataset version has no fingerprint index");
       const key = await shared.keyring.keyForRead(datasetId, entry.keyVersion);
       const versionKey = fingerprintVersionKey(key.key, datasetId, manifest.uploadId);
       try {
         const { plaintext } = decryptBuffer(sealed, key.key);
         return {
-          policy: gatePolicySchema.parse({}),
+          policy: resolved?.policy ?? gatePolicySchema.parse({}),
           fingerprints: deserializeFingerprintIndex(plaintext, versionKey),
+          datasetVersion: latest.version,
+          policyRolledBack: resolved?.rolledBack === true,
         };
       } finally {
         versionKey.fill(0);
         key.wipe();
       }
     },
+    ...(shared.reviews ? { reviews: shared.reviews } : {}),
     stateDir,
     sessionSeconds: config.EXPLORE_SESSION_SECONDS,
     maxSessions: config.EXPLORE_MAX_SESSIONS,

@@ -75,7 +75,7 @@ export function exploreRoutes(options: ExploreRoutesOptions): Hono {
         detail: { issues: body.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) },
       });
     }
-    const result = await sessions.exportFile(session, body.data.output);
+    const result = await sessions.exportFile(session, body.data.output, body.data.resultPublicKey);
     const answer: ExploreExportResponse = {
       decision: result.report.decision,
       released: result.released,
@@ -83,6 +83,15 @@ export function exploreRoutes(options: ExploreRoutesOptions): Hono {
       ...(result.content === undefined
         ? {}
         : { contentBase64: Buffer.from(result.content).toString("base64") }),
+      ...(result.review === undefined
+        ? {}
+        : {
+            review: {
+              exportId: result.review.jobId,
+              state: result.review.state,
+              outputsCommitment: result.review.outputsCommitment,
+            },
+          }),
     };
     return c.json(answer, result.released ? 200 : result.report.decision === "needs-review" ? 202 : 403);
   });

@@ -104,6 +104,9 @@ function queueItem(record: ReviewRecord) {
     datasetId: record.datasetId,
     outputsCommitment: record.outputsCommitment,
     submittedAt: record.submittedAt,
+    // What is under review: a job's output set, or a file taken out of an Explore session.
+    source: record.explore === undefined ? "job" : "explore-export",
+    ...(record.explore === undefined ? {} : { exploreSessionId: record.explore.sessionId }),
     escalated: record.escalatedAt !== null,
     gateDecision: record.gate?.decision ?? null,
     files: (record.gate?.files ?? []).map((f) => ({

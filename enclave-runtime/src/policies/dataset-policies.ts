@@ -2,16 +2,14 @@
  * The provider's per-dataset policies as the Privacy Plane applies them (runs inside the TEE): the gate's
  * disclosure policy and the Explore sample policy, read from the untrusted store and accepted only when
  * the dataset's current on-chain provider signed them (protocol/src/api/policies.ts). A missing or
- * invalid document means the defaults, logged; a rollback to an older version keeps the newest seen.
+ * invalid document means the defaults, logged; a rollback to an older version keeps the newest seen,
+ * remembered durably (policy-memory.ts), and marks the answer `rolledBack` so the gate refuses to
+ * auto-approve while the store does not show the newest accepted document.
  */
-import {
-  checkPolicyDocument,
-  POLICY_SCHEMAS,
-  type PolicyDocument,
-  type PolicyKind,
-} from "@cce4long/protocol/api/policies";
+import { checkPolicyDocument, POLICY_SCHEMAS, type PolicyKind } from "@cce4long/protocol/api/policies";
 import type { Address, Hex } from "viem";
 import type { z } from "zod";
+import { InMemoryPolicyMemory, type PolicyMemory, type RememberedPolicy } from "./policy-memory";
 
 type Log = (event: string, fields: Record<string, unknown>) => void;
 
@@ -23,6 +21,11 @@ export interface PolicyResolution<K extends PolicyKind> {
   source: "provider" | "default";
   version: number | null;
   reason?: string;
+  /**
+   * True when the store did not show the newest document accepted for this dataset and kind (gone,
+   * older, forked or invalid): the remembered one applies, and the gate must not auto-approve.
+   */
+  rolledBack?: true;
 }
 
 export interface DatasetPoliciesOptions {
@@ -33,6 +36,8 @@ export interface DatasetPoliciesOptions {
   chainId: number;
   hub: Hex;
   log: Log;
+  /** Where the newest accepted documents are remembered; in memory (this process only) if omitted. */
+  memory?: PolicyMemory;
 }
 
 export interface DatasetPolicies {
@@ -41,16 +46,10 @@ export interface DatasetPolicies {
   samplePolicy(datasetId: string): Promise<EffectivePolicy<"explore-sample">>;
 }
 
-interface Accepted {
-  document: PolicyDocument;
-  provider: string;
-  policy: unknown;
-}
-
 export function createDatasetPolicies(options: DatasetPoliciesOptions): DatasetPolicies {
-  // The newest document accepted per dataset and kind, for this process's lifetime: the store cannot
-  // roll a dataset back to an older (perhaps looser) signed policy, or hide it, while we remember it.
-  const newest = new Map<string, Accepted>();
+  // The newest document accepted per dataset and kind: the store cannot roll a dataset back to an older
+  // (perhaps looser) signed policy, or hide it, while we remember it, across restarts with a file memory.
+  const memory = options.memory ?? new InMemoryPolicyMemory();
 
   const defaults = <K extends PolicyKind>(kind: K, reason: string | undefined): PolicyResolution<K> => ({
     policy: POLICY_SCHEMAS[kind].parse({}) as EffectivePolicy<K>,
@@ -61,10 +60,9 @@ export function createDatasetPolicies(options: DatasetPoliciesOptions): DatasetP
 
   async function resolve<K extends PolicyKind>(rawId: string, kind: K): Promise<PolicyResolution<K>> {
     const datasetId = rawId.toLowerCase();
-    const slot = `${datasetId}/${kind}`;
     const provider = await options.providerOf(datasetId);
     if (provider === null) return defaults(kind, "the dataset is not on-chain");
-    const remembered = newest.get(slot);
+    const remembered: RememberedPolicy | undefined = await memory.get(datasetId, kind);
     // A remembered document stands only while its signer is still the provider.
     const known = remembered?.provider === provider.toLowerCase() ? remembered : undefined;
     const fallback = (reason: string): PolicyResolution<K> => {
@@ -76,10 +74,11 @@ export function createDatasetPolicies(options: DatasetPoliciesOptions): DatasetP
       });
       if (known === undefined) return defaults(kind, reason);
       return {
-        policy: known.policy as EffectivePolicy<K>,
+        policy: POLICY_SCHEMAS[kind].parse(known.document.policy) as EffectivePolicy<K>,
         source: "provider",
         version: known.document.version,
         reason,
+        rolledBack: true,
       };
     };
 
@@ -105,7 +104,8 @@ export function createDatasetPolicies(options: DatasetPoliciesOptions): DatasetP
       if (older || forked)
         return fallback(`version ${document.version} does not supersede version ${known.document.version}`);
     }
-    newest.set(slot, { document, provider: provider.toLowerCase(), policy: check.policy });
+    const same = known?.document.version === document.version; // same version and signature (above)
+    if (!same) await memory.remember(datasetId, kind, { document, provider: provider.toLowerCase() });
     return { policy: check.policy as EffectivePolicy<K>, source: "provider", version: document.version };
   }
 

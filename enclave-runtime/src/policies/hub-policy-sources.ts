@@ -12,12 +12,15 @@ import { hubChainError, revertName } from "../chain/hub-writer";
 import type { PrivacyPlaneConfig } from "../config";
 import { type ObjectStore, objectStoreFromConfig } from "../ingest/object-store";
 import { createDatasetPolicies, type DatasetPolicies } from "./dataset-policies";
+import { FilePolicyMemory } from "./file-policy-memory";
+import type { PolicyMemory } from "./policy-memory";
 
 export interface HubPolicySourcesOptions {
   rpcUrl: string;
   deployment: Deployment;
   store: Pick<ObjectStore, "getBytes">;
   log: (event: string, fields: Record<string, unknown>) => void;
+  memory?: PolicyMemory;
 }
 
 export function hubDatasetPolicies(options: HubPolicySourcesOptions): DatasetPolicies {
@@ -27,6 +30,7 @@ export function hubDatasetPolicies(options: HubPolicySourcesOptions): DatasetPol
     chainId: options.deployment.chainId,
     hub,
     log: options.log,
+    ...(options.memory === undefined ? {} : { memory: options.memory }),
     async fetchDocument(datasetId: string, kind: PolicyKind) {
       const bytes = await options.store.getBytes(BUCKETS.algorithms, policyObjectKey(datasetId, kind));
       if (bytes === null) return null;
@@ -53,7 +57,11 @@ export function hubDatasetPolicies(options: HubPolicySourcesOptions): DatasetPol
   });
 }
 
-/** The process's one policy reader (main.ts shares it between the gate and ingest). */
+/**
+ * The process's one policy reader (main.ts shares it between the gate, Explore exports and ingest). With
+ * a state folder, what it accepted is remembered there and survives a restart; without one (some local
+ * test stacks) only for the process's lifetime.
+ */
 export function datasetPoliciesFromConfig(
   config: PrivacyPlaneConfig,
   log: HubPolicySourcesOptions["log"],
@@ -63,5 +71,8 @@ export function datasetPoliciesFromConfig(
     deployment: parseDeployment(JSON.parse(readFileSync(config.CONTRACTS_DEPLOYMENT_FILE, "utf8"))),
     store: objectStoreFromConfig(config),
     log,
+    ...(config.PRIVACY_PLANE_STATE_DIR
+      ? { memory: new FilePolicyMemory(config.PRIVACY_PLANE_STATE_DIR) }
+      : {}),
   });
 }

@@ -58,6 +58,15 @@ export function createHubReviewChain(options: HubReviewChainOptions): ReviewChai
       }
     },
     recordOutputsSubmitted: (jobId, commitment) => record("recordJobOutputsSubmitted", [jobId, commitment]),
+    recordExploreExportSubmitted: (item, commitment) =>
+      record("recordExploreExportSubmitted", [
+        item.datasetId,
+        item.sessionId,
+        item.exportId,
+        item.datasetVersion,
+        item.resultPublicKey,
+        commitment,
+      ]),
     recordOutputDecision: (jobId, decision, reviewer, decisionHash) =>
       record("recordJobOutputDecision", [jobId, decision, reviewer, decisionHash]),
     recordResultReleased: (jobId, manifestHash) => record("recordJobResultReleased", [jobId, manifestHash]),

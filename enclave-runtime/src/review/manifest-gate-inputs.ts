@@ -25,15 +25,17 @@ export interface ManifestGateInputsOptions {
   store: Pick<ObjectStore, "getBytes">;
   keyring: Pick<DatasetKeyring, "keyForRead">;
   /** The provider's signed gate policy per dataset (policies/); without it, the ACRO defaults. */
-  policies?: Pick<DatasetPolicies, "gatePolicy">;
+  policies?: Pick<DatasetPolicies, "resolve">;
 }
 
 export function manifestGateInputs(options: ManifestGateInputsOptions): GateInputsSource {
   const reader = createPublicClient({ transport: http(options.rpcUrl) });
   const hub = options.deployment.contracts.hub.address;
   return async (datasetId, datasetVersion) => {
-    const policy = (await options.policies?.gatePolicy(datasetId)) ?? DEFAULT_GATE_POLICY;
-    const none = { policy, fingerprints: null };
+    const resolved = await options.policies?.resolve(datasetId, "gate");
+    const policy = resolved?.policy ?? DEFAULT_GATE_POLICY;
+    const policyRolledBack = resolved?.rolledBack === true;
+    const none = { policy, fingerprints: null, policyRolledBack };
     if (datasetVersion < 1) return none;
     const root = await reader.readContract({
       address: hub,
@@ -59,6 +61,7 @@ export function manifestGateInputs(options: ManifestGateInputsOptions): GateInpu
       return {
         policy,
         fingerprints: deserializeFingerprintIndex(plaintext, versionKey),
+        policyRolledBack,
       };
     } finally {
       versionKey.fill(0);

@@ -31,6 +31,7 @@ export interface HistoryEntry {
 }
 
 export interface ReviewRecord {
+  /** The job's id, or an Explore export's id (the chain keeps both in its job records). */
   jobId: Hex;
   datasetId: Hex;
   consumer: Address;
@@ -49,4 +50,6 @@ export interface ReviewRecord {
   failure: { reason: number; message: string } | null;
   release: { manifestHash: Hex; releasedAt: string; txHash: Hex | null } | null;
   history: HistoryEntry[];
+  /** Set when the item is a file taken out of an Explore session (absent for job outputs). */
+  explore?: { sessionId: Hex };
 }

@@ -7,6 +7,16 @@ import type { JobFailureReason, JobStatus, OutputDecision } from "@cce4long/prot
 import type { Address, Hex } from "viem";
 import type { OnChainJob } from "../jobs/job-chain";
 
+/** What the chain records about an Explore export held for review (contracts ExploreExports.sol). */
+export interface ExploreExportItem {
+  exportId: Hex;
+  datasetId: Hex;
+  sessionId: Hex;
+  datasetVersion: number;
+  /** The consumer's X25519 public key (bytes32) an approved export is encrypted to. */
+  resultPublicKey: Hex;
+}
+
 export interface ReviewChain {
   getJob(jobId: Hex): Promise<OnChainJob | undefined>;
   jobStatus(jobId: Hex): Promise<JobStatus>;
@@ -15,6 +25,8 @@ export interface ReviewChain {
   /** The measurement id recorded with the job's key release, if any. */
   keyReleasedMeasurement(datasetId: Hex, jobId: Hex): Promise<Hex | undefined>;
   recordOutputsSubmitted(jobId: Hex, outputsCommitment: Hex): Promise<Hex>;
+  /** Opens an Explore export's review item (its job record starts at OutputsSubmitted). */
+  recordExploreExportSubmitted(exportItem: ExploreExportItem, outputsCommitment: Hex): Promise<Hex>;
   recordOutputDecision(
     jobId: Hex,
     decision: OutputDecision,

@@ -3,7 +3,9 @@
  * reviewers or decides it, verifies reviewer decisions, releases approved sets and applies the
  * timeout policy. Every change goes through step(): a legal transition (states.ts), the matching
  * on-chain record (skipped when the chain already shows it, so a retry after a crash is safe), a
- * compare-and-set write, and the webhook events. One job's steps never interleave.
+ * compare-and-set write, and the webhook events. One job's steps never interleave. Files a consumer
+ * takes out of an Explore session that the gate holds for review enter here too (acceptExploreExport):
+ * the same records, reviewers, decisions and release, under the export's id.
  */
 import { Cce4longError, JobFailureReason, JobStatus, OutputDecision } from "@cce4long/protocol";
 import type { ForwardedReviewDecision } from "@cce4long/protocol/api/reviews";
@@ -11,8 +13,9 @@ import type { GateReport } from "@cce4long/protocol/gate/report";
 import { canonicalJson } from "@cce4long/protocol/jobs/canonical-json";
 import type { DeclaredOutput } from "@cce4long/protocol/jobs/declared-outputs";
 import { outputsCommitment as commitmentOf } from "@cce4long/protocol/jobs/output-bundle";
+import { NO_MEASUREMENT as NO_EXPORT_MEASUREMENT } from "@cce4long/protocol/manifest/verify-on-chain";
 import type { EthereumSigningKey } from "@cce4long/sealing/keys/types";
-import { type Address, type Hex, keccak256, stringToBytes, zeroAddress } from "viem";
+import { type Address, type Hex, isAddressEqual, keccak256, stringToBytes, zeroAddress } from "viem";
 import { sha256 } from "../delivery/deliver-results";
 import type { ObjectStore } from "../ingest/object-store";
 import { type EventSink, webhookTypesFor } from "./events";
@@ -20,7 +23,7 @@ import type { GateRunner } from "./gate-runner";
 import type { OutputVault, VaultFile } from "./output-vault";
 import type { ReviewRecord } from "./record";
 import { releaseOutputs } from "./release-outputs";
-import type { ReviewChain } from "./review-chain";
+import type { ExploreExportItem, ReviewChain } from "./review-chain";
 import type { ReviewStore } from "./review-store";
 import { isFinal, type ReviewEvent, transition } from "./states";
 import { type TimeoutPolicy, timeoutAction } from "./timeout-policy";
@@ -49,6 +52,19 @@ export interface SubmittedOutputs {
   declared: readonly DeclaredOutput[];
   files: readonly { path: string; bytes: Uint8Array }[];
 }
+
+/** An Explore export the gate (explore-sessions.ts) sent to review, with the report it already made. */
+export interface SubmittedExploreExport {
+  item: ExploreExportItem;
+  /** The session's consumer (the hub takes it from the session; both must agree). */
+  consumer: Address;
+  declared: DeclaredOutput;
+  file: { path: string; bytes: Uint8Array };
+  report: GateReport;
+}
+
+/** No VM ran an Explore export: its manifest names no measurement (verify-on-chain.ts checks the export record). */
+export const NO_MEASUREMENT = NO_EXPORT_MEASUREMENT as Hex;
 
 interface StepOptions {
   chain?: { expect: JobStatus; send: () => Promise<Hex> };
@@ -154,19 +170,100 @@ export class ReviewService {
     return this.#check(accepted.record, outputs.declared);
   }
 
-  async #check(record: ReviewRecord, declared: readonly DeclaredOutput[]): Promise<ReviewRecord> {
+  /**
+   * Opens the review item of an Explore export the gate sent to review: records it on-chain (the hub
+   * checks the session is open and takes its consumer), then the same steps as job outputs with the
+   * gate's report as it stands. Resolves with the record in needs-review (or rejected, failed).
+   */
+  async acceptExploreExport(submitted: SubmittedExploreExport): Promise<ReviewRecord> {
+    const { item, report } = submitted;
+    const jobId = item.exportId.toLowerCase() as Hex;
+    if (report.decision !== "needs-review") {
+      throw new Cce4longError("VALIDATION_FAILED", "Only exports the gate holds for review are queued");
+    }
+    const files = [{ path: submitted.file.path, bytes: submitted.file.bytes }];
+    const listed = files.map((f) => ({ path: f.path, sha256: sha256(f.bytes), size: f.bytes.length }));
+    const commitment = commitmentOf(jobId, listed);
+    const record = await this.#locked(jobId, async () => {
+      if (
+        (await this.deps.store.get(jobId)) !== undefined ||
+        (await this.deps.chain.jobStatus(jobId)) !== JobStatus.None
+      ) {
+        throw new Cce4longError("CONFLICT", "An export with this id exists already", { detail: { jobId } });
+      }
+      // The record is stored before the hub is asked, so an on-chain item never lacks its local record.
+      const at = this.now().toISOString();
+      const fresh: ReviewRecord = {
+        ...emptyRecord(jobId),
+        datasetId: item.datasetId.toLowerCase() as Hex,
+        consumer: submitted.consumer,
+        revision: 1,
+        outputsCommitment: commitment,
+        outputs: listed,
+        measurementId: NO_MEASUREMENT,
+        submittedAt: at,
+        updatedAt: at,
+        history: [{ from: null, to: "submitted", event: "accepted", at }],
+        explore: { sessionId: item.sessionId.toLowerCase() as Hex },
+      };
+      if (!(await this.deps.store.compareAndSet(jobId, 0, fresh))) {
+        throw new Cce4longError("CONFLICT", "The review changed meanwhile; try again");
+      }
+      this.deps.vault.put(jobId, files);
+      let txHash: Hex;
+      try {
+        txHash = await this.deps.chain.recordExploreExportSubmitted({ ...item, exportId: jobId }, commitment);
+        const job = await this.deps.chain.getJob(jobId);
+        if (job === undefined || !isAddressEqual(job.consumer, submitted.consumer)) {
+          throw new Cce4longError("CHAIN_REVERTED", "The hub recorded the export for another consumer");
+        }
+      } catch (error) {
+        // Nothing is queued: end the local record, and the on-chain item too if the hub opened one.
+        const opened =
+          (await this.deps.chain.jobStatus(jobId).catch(() => JobStatus.None)) !== JobStatus.None;
+        await this.#stepUnlocked(jobId, "failed", {
+          ...(opened
+            ? {
+                chain: {
+                  expect: JobStatus.Failed,
+                  send: () => this.deps.chain.recordFailed(jobId, JobFailureReason.Internal),
+                },
+              }
+            : {}),
+          update: (r) => {
+            r.failure = { reason: JobFailureReason.Internal, message: "the hub did not record the export" };
+          },
+        });
+        throw error;
+      }
+      const recorded = await this.writeUnlocked(fresh, (r) => {
+        r.history[0] = { ...r.history[0]!, txHash };
+      });
+      await this.#emit(recorded, null, "accepted", {});
+      return recorded;
+    });
+    return this.#check(record, [submitted.declared], report);
+  }
+
+  async #check(
+    record: ReviewRecord,
+    declared: readonly DeclaredOutput[],
+    preChecked?: GateReport,
+  ): Promise<ReviewRecord> {
     const { jobId } = record;
     await this.step(jobId, "check-started");
     let report: GateReport;
     try {
-      const job = await this.deps.chain.getJob(jobId);
-      report = await this.deps.gate({
-        jobId,
-        datasetId: record.datasetId,
-        datasetVersion: job?.datasetVersion ?? 0,
-        files: this.deps.vault.get(jobId) ?? [],
-        declared,
-      });
+      // An Explore export arrives checked: the gate already ran on the session's dataset version.
+      report =
+        preChecked ??
+        (await this.deps.gate({
+          jobId,
+          datasetId: record.datasetId,
+          datasetVersion: (await this.deps.chain.getJob(jobId))?.datasetVersion ?? 0,
+          files: this.deps.vault.get(jobId) ?? [],
+          declared,
+        }));
     } catch (error) {
       this.deps.log("review.gate-failed", {
         jobId,
@@ -202,6 +299,12 @@ export class ReviewService {
             detail: { jobId, state: record.state },
           },
         );
+      }
+      if (record.explore !== undefined && decision.decision === "request-changes") {
+        // Nothing can resubmit an export: the consumer exports a corrected file as a new one.
+        throw new Cce4longError("VALIDATION_FAILED", "An Explore export is approved or rejected", {
+          detail: { jobId },
+        });
       }
       const recorded = await verifyDecision(decision, record, {
         chainId: this.deps.chainId,

@@ -42,7 +42,7 @@ export async function startReviews(
   config: PrivacyPlaneConfig,
   log: Log,
   inbox?: OutputInbox,
-  shared?: { keyring: Pick<DatasetKeyring, "keyForRead">; policies?: Pick<DatasetPolicies, "gatePolicy"> },
+  shared?: { keyring: Pick<DatasetKeyring, "keyForRead">; policies?: Pick<DatasetPolicies, "resolve"> },
 ): Promise<ReviewPlane> {
   const keys = new DstackKeyProvider({ endpoint: config.DSTACK_ENDPOINT });
   const deployment = parseDeployment(JSON.parse(readFileSync(config.CONTRACTS_DEPLOYMENT_FILE, "utf8")));

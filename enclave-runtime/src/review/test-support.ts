@@ -17,7 +17,7 @@ import { MemoryObjectStore } from "../ingest/memory-object-store";
 import type { OnChainJob } from "../jobs/job-chain";
 import type { ReviewStateEvent } from "./events";
 import { MemoryOutputVault } from "./output-vault";
-import type { ReviewChain } from "./review-chain";
+import type { ExploreExportItem, ReviewChain } from "./review-chain";
 import { ReviewService } from "./review-service";
 import { InMemoryReviewStore, type ReviewStore } from "./review-store";
 
@@ -90,6 +90,29 @@ export class FakeReviewChain implements ReviewChain {
   }
   async recordOutputsSubmitted(jobId: Hex) {
     return this.#move("recordOutputsSubmitted", jobId, LEGAL.outputs ?? [], JobStatus.OutputsSubmitted);
+  }
+  /** Open sessions the fake hub knows: `${datasetId}/${sessionId}` -> consumer. */
+  readonly openSessions = new Map<string, Address>();
+
+  async recordExploreExportSubmitted(item: ExploreExportItem) {
+    const consumer = this.openSessions.get(`${item.datasetId.toLowerCase()}/${item.sessionId.toLowerCase()}`);
+    if (consumer === undefined || this.jobs.has(item.exportId)) {
+      throw new Cce4longError("CHAIN_REVERTED", "Chain call reverted", {
+        detail: { error: consumer === undefined ? "ExploreSessionNotOpen" : "JobsAlreadyRequested" },
+      });
+    }
+    this.jobs.set(item.exportId, {
+      jobId: item.exportId,
+      consumer,
+      status: JobStatus.OutputsSubmitted,
+      datasetVersion: item.datasetVersion,
+      datasetId: item.datasetId,
+      imageDigest: `0x${"00".repeat(32)}`,
+      specCommitment: item.sessionId,
+      resultPublicKey: item.resultPublicKey,
+    });
+    this.records.push("recordExploreExportSubmitted");
+    return `0x${(++this.#tx).toString(16).padStart(64, "0")}` as Hex;
   }
   async recordOutputDecision(jobId: Hex, decision: number, who: Address) {
     const job = this.jobs.get(jobId);

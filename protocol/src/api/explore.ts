@@ -58,8 +58,19 @@ export const ExploreSessionStateSchema = z
   })
   .strict();
 
-/** Take one file of the notebook folder out, declared like a job output. */
-export const ExploreExportRequestSchema = z.object({ output: declaredOutputSchema }).strict();
+/**
+ * Take one file of the notebook folder out, declared like a job output. `resultPublicKey` (the consumer's
+ * X25519 key, as for a job) is needed only if the gate holds the file for review: an approved export is
+ * then encrypted to it and fetched like a job result (`GET /v1/jobs/{exportId}/result`).
+ */
+export const ExploreExportRequestSchema = z
+  .object({
+    output: declaredOutputSchema,
+    resultPublicKey: Bytes32Schema.optional().meta({
+      description: "X25519 key an export approved by a reviewer is encrypted to",
+    }),
+  })
+  .strict();
 export type ExploreExportRequest = z.input<typeof ExploreExportRequestSchema>;
 
 export const ExploreExportResponseSchema = z
@@ -69,6 +80,11 @@ export const ExploreExportResponseSchema = z
     report: gateReportSchema,
     /** The file's bytes (base64) when the gate approved it automatically. */
     contentBase64: z.string().optional(),
+    /** When the gate held the file for review: the review item (its id is also the on-chain job id). */
+    review: z
+      .object({ exportId: Bytes32Schema, state: z.string(), outputsCommitment: Bytes32Schema })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ExploreExportResponse = z.infer<typeof ExploreExportResponseSchema>;

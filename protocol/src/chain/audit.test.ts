@@ -14,6 +14,7 @@ describe("DATASET_AUDIT_EVENT_NAMES", () => {
       "DatasetReviewersChanged",
       "DatasetUpdated",
       "DatasetVersionCommitted",
+      "ExploreExportSubmitted",
       "ExploreSessionClosed",
       "ExploreSessionOpened",
       "ImageDigestPolicyChanged",

@@ -67,6 +67,9 @@ export const ERROR_CODES = {
   // --- output gate ---------------------------------------------------------------------------
   GATE_REJECTED: { status: 403, title: "Output rejected by the gate" },
 
+  // --- dataset policies (Privacy Plane, enclave-runtime/src/policies) --------------------------
+  POLICY_STATE_CORRUPT: { status: 500, title: "The remembered dataset policy state is corrupt" },
+
   // --- manifests -----------------------------------------------------------------------------
   MANIFEST_INVALID: { status: 422, title: "Result Manifest failed verification" },
 

@@ -19,6 +19,8 @@ export const GATE_RULES = {
   "limits.file_too_large": "An output file is larger than the policy allows",
   "limits.total_too_large": "The output set is larger than the policy allows",
   "limits.type_not_allowed": "The file's type is not one the gate accepts",
+  "limits.policy_rolled_back":
+    "The policy store did not show the newest gate policy accepted for the dataset: a reviewer decides",
   "declaration.missing": "The file was not declared by the job",
   "declaration.not_produced": "A declared output was not produced",
   "declaration.format_mismatch": "The file's content does not match its declared format",

@@ -173,6 +173,8 @@ interface ChainState {
   root: Hex;
   released: Hex[];
   measurements: Hex[];
+  /** ExploreExportSubmitted records of the id: the session each names. */
+  exportSessions?: Hex[];
 }
 
 function fakeClient(state: ChainState): PublicClient {
@@ -194,7 +196,9 @@ function fakeClient(state: ChainState): PublicClient {
     getContractEvents: async ({ eventName }: { eventName: string }) =>
       eventName === "JobResultReleased"
         ? state.released.map((resultManifestHash) => ({ args: { resultManifestHash } }))
-        : state.measurements.map((measurementId) => ({ args: { measurementId } })),
+        : eventName === "ExploreExportSubmitted"
+          ? (state.exportSessions ?? []).map((sessionId) => ({ args: { sessionId } }))
+          : state.measurements.map((measurementId) => ({ args: { measurementId } })),
   } as unknown as PublicClient;
 }
 
@@ -289,5 +293,47 @@ describe("on-chain verification", async () => {
         code: "MANIFEST_INVALID",
         message: expect.stringMatching(failure),
       });
+  });
+});
+
+describe("on-chain verification of an Explore export's manifest (no measurement)", async () => {
+  const session = h("explore session");
+  const manifest = await sign(
+    body({
+      measurementId: `0x${"00".repeat(32)}`,
+      imageDigest: `0x${"00".repeat(32)}`,
+      specCommitment: session,
+    }),
+  );
+  const state = (exportSessions: Hex[]): ChainState => ({
+    chainId: 31337,
+    signers: [planeKey.address.toLowerCase()],
+    status: JobStatus.ResultReleased,
+    job: {
+      consumer: manifest.consumer,
+      datasetVersion: 1,
+      datasetId: manifest.datasetId,
+      imageDigest: manifest.imageDigest,
+      specCommitment: manifest.specCommitment,
+      resultPublicKey: manifest.resultPublicKey,
+    },
+    root: manifest.datasetVersionRoot as Hex,
+    released: [manifest.manifestHash as Hex],
+    measurements: [],
+    exportSessions,
+  });
+  const verify = (exportSessions: Hex[]) =>
+    verifyManifestOnChain(manifest, manifest.manifestHash as Hex, {
+      client: fakeClient(state(exportSessions)),
+      hub: HUB,
+    });
+
+  it("verifies against the export record of its session", async () => {
+    await expect(verify([session])).resolves.toContain("explore-export-record");
+  });
+
+  it("error: a zero measurement without an export record of that session is refused", async () => {
+    await expect(verify([])).rejects.toMatchObject({ code: "MANIFEST_INVALID" });
+    await expect(verify([h("another session")])).rejects.toMatchObject({ code: "MANIFEST_INVALID" });
   });
 });

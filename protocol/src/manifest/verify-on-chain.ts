@@ -2,13 +2,17 @@
  * On-chain verification of a Result Manifest (runs anywhere with an RPC endpoint): the signer is an
  * authorized Privacy Plane signer, the hub's job record matches what the manifest says ran, and the
  * chain's "result released" record carries exactly this manifest's hash (so a manifest replayed from
- * another job, or signed but never released, fails).
+ * another job, or signed but never released, fails). An Explore export held for review ran on no VM: its
+ * manifest names no measurement (zero), and instead the chain must show the export leaving that session.
  */
 import { type Hex, isAddressEqual, type PublicClient } from "viem";
 import { cce4longHubAbi } from "../chain/generated/index";
 import { JobStatus } from "../chain/lifecycle";
 import type { SignedResultManifest } from "./result-manifest";
 import { manifestInvalid } from "./verify-manifest";
+
+/** The measurement an Explore export's manifest names: none, it ran in the Privacy Plane's own TEE. */
+export const NO_MEASUREMENT = `0x${"00".repeat(32)}`;
 
 export interface OnChainVerificationOptions {
   client: PublicClient;
@@ -92,6 +96,23 @@ export async function verifyManifestOnChain(
     );
   }
   checks.push("result-released-record");
+
+  if (manifest.measurementId === NO_MEASUREMENT) {
+    const exported = await client.getContractEvents({
+      address: hub,
+      abi: cce4longHubAbi,
+      eventName: "ExploreExportSubmitted",
+      args: { datasetId: manifest.datasetId as Hex, exportId: manifest.jobId as Hex },
+      fromBlock,
+      strict: true,
+    });
+    const sessions = exported.map((log) => (log.args as { sessionId: Hex }).sessionId.toLowerCase());
+    if (!sessions.includes(manifest.specCommitment)) {
+      throw manifestInvalid("no measurement, and no Explore export record of this id from this session");
+    }
+    checks.push("explore-export-record");
+    return checks;
+  }
 
   const keyReleases = await client.getContractEvents({
     address: hub,

@@ -47,6 +47,8 @@ export interface AuditJob {
   lastEvent: string;
   measurementIds: Hex[];
   resultManifestHash?: Hex;
+  /** Set for an Explore export held for review (ExploreExportSubmitted): the session it left. */
+  exploreSessionId?: Hex;
   /** Where the records behind the job live. */
   links: { algorithmRecord?: string; jobSpec?: string; resultManifest?: string };
 }
@@ -143,10 +145,13 @@ function jobsOf(entries: readonly DatasetAuditEntry[], haveDa: boolean): AuditJo
   const jobs = new Map<Hex, AuditJob>();
   for (const entry of entries) {
     const args = entry.args as Record<string, unknown>;
-    const jobId = args.jobId as Hex | undefined;
-    if (!entry.eventName.startsWith("Job") || jobId === undefined) continue;
+    // An Explore export held for review is a review item under its export id (contracts ExploreExports).
+    const isExport = entry.eventName === "ExploreExportSubmitted";
+    const jobId = (isExport ? args.exportId : args.jobId) as Hex | undefined;
+    if (!(isExport || entry.eventName.startsWith("Job")) || jobId === undefined) continue;
     const job = jobs.get(jobId) ?? { jobId, lastEvent: entry.eventName, measurementIds: [], links: {} };
     job.lastEvent = entry.eventName;
+    if (isExport) job.exploreSessionId = args.sessionId as Hex;
     if (entry.eventName === "JobRequested") {
       job.consumer = args.consumer as Address;
       job.imageDigest = args.imageDigest as Hex;
@@ -169,6 +174,9 @@ async function checkAlgorithm(job: AuditJob, da: DataAvailability | undefined): 
     status,
     detail,
   });
+  if (job.exploreSessionId) {
+    return check("ok", `an Explore export of session ${job.exploreSessionId}: no algorithm ran`);
+  }
   if (!job.specCommitment)
     return check("failed", "the job has no JobRequested event in this dataset's history");
   if (!da) return check("unavailable", "no data-availability layer given (--algorithms or --object-store)");

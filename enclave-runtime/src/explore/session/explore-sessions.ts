@@ -2,7 +2,8 @@
  * Explore Mode sessions (runs inside the TEE): checks the chain, records "opened", prepares a fresh
  * sandbox (the sample's ciphertext staged, decrypted through the read-only FUSE, Jupyter in bubblewrap on
  * a unix socket), enforces the time limit, and tears everything down (kill, unmount, delete, record
- * "closed"). Exports go through the Output Gate. Sessions live in this process's memory only.
+ * "closed"). Exports go through the Output Gate; those it holds for review go to the reviewers' queue
+ * (review-service.ts). Sessions live in this process's memory only.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -20,6 +21,9 @@ import type { DatasetKey } from "@cce4long/sealing/keys/types";
 import type { Address, Hex } from "viem";
 import { checkOutputs } from "../../gate/check-outputs";
 import type { FingerprintIndex } from "../../gate/fingerprints/fingerprint-index";
+import { holdForReview, POLICY_ROLLED_BACK } from "../../review/gate-runner";
+import type { ReviewRecord } from "../../review/record";
+import type { ReviewService } from "../../review/review-service";
 import { accessTokenMatches, hashAccessToken, newAccessToken } from "./access-token";
 import type { ExploreChain } from "./explore-chain";
 import { readExportFile } from "./export-file";
@@ -31,7 +35,15 @@ export interface ExploreSessionsDeps {
   samples: SampleSource;
   keys: { keyForRead(datasetId: string, version: number): Promise<DatasetKey> };
   /** The Output Gate's policy and the version's fingerprint index, for exports. */
-  gateFor(datasetId: Hex): Promise<{ policy: GatePolicy; fingerprints: FingerprintIndex }>;
+  gateFor(datasetId: Hex): Promise<{
+    policy: GatePolicy;
+    fingerprints: FingerprintIndex;
+    /** The dataset version the index belongs to (the session's sample's version). */
+    datasetVersion: number;
+    policyRolledBack?: boolean;
+  }>;
+  /** Where exports the gate holds for review go (review-service.ts); without it they are only held back. */
+  reviews?: Pick<ReviewService, "acceptExploreExport">;
   /** Parent folder of the sessions' folders (ciphertext, mountpoint, notebook folder). */
   stateDir: string;
   sessionSeconds: number;
@@ -59,6 +71,8 @@ export interface ExportResult {
   released: boolean;
   /** The file, when the gate approved it automatically. */
   content?: Uint8Array;
+  /** The review item, when the gate held the file for review. */
+  review?: ReviewRecord;
 }
 
 interface Session {
@@ -220,23 +234,58 @@ export class ExploreSessions {
     await Promise.all([...this.#sessions.keys()].map((id) => this.close(id, CloseReason.Error)));
   }
 
-  /** Sends one file of the notebook folder through the Output Gate; released only if auto-approved. */
-  async exportFile(session: Session, declared: DeclaredOutput): Promise<ExportResult> {
+  /**
+   * Sends one file of the notebook folder through the Output Gate: auto-approved, its bytes come back;
+   * rejected, nothing leaves; held for review, it becomes a review item (encrypted to `resultPublicKey`
+   * once a reviewer approves), which needs that key before anything is recorded.
+   */
+  async exportFile(session: Session, declared: DeclaredOutput, resultPublicKey?: Hex): Promise<ExportResult> {
     const gate = await this.deps.gateFor(session.datasetId);
     const bytes = await readExportFile(session.workDir, declared.path, gate.policy.limits.maxFileBytes);
-    const report = await checkOutputs({
+    const checked = await checkOutputs({
       files: [{ path: declared.path, bytes }],
       declared: [declared],
       policy: gate.policy,
       fingerprints: gate.fingerprints,
     });
+    const report =
+      gate.policyRolledBack === true
+        ? holdForReview(checked, "limits.policy_rolled_back", POLICY_ROLLED_BACK)
+        : checked;
     const released = report.decision === "auto-approved";
     this.deps.log("explore.export.decided", {
       sessionId: session.id,
       path: declared.path,
       decision: report.decision,
     });
-    return released ? { report, released, content: bytes } : { report, released };
+    if (released) return { report, released, content: bytes };
+    if (report.decision !== "needs-review" || this.deps.reviews === undefined) return { report, released };
+    if (resultPublicKey === undefined) {
+      throw new Cce4longError(
+        "VALIDATION_FAILED",
+        "The gate holds this file for review: export it again with resultPublicKey (X25519) to queue it",
+        { detail: { decision: report.decision } },
+      );
+    }
+    const review = await this.deps.reviews.acceptExploreExport({
+      item: {
+        exportId: `0x${randomBytes(32).toString("hex")}` as Hex,
+        datasetId: session.datasetId,
+        sessionId: session.id,
+        datasetVersion: gate.datasetVersion,
+        resultPublicKey,
+      },
+      consumer: session.consumer,
+      declared,
+      file: { path: declared.path, bytes },
+      report,
+    });
+    this.deps.log("explore.export.queued", {
+      sessionId: session.id,
+      exportId: review.jobId,
+      state: review.state,
+    });
+    return { report, released, review };
   }
 
   /** The chain's rules, checked before anything is prepared (the hub checks them again when recording). */

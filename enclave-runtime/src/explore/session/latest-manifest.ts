@@ -10,11 +10,27 @@ import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { createPublicClient, type Hex, http } from "viem";
 import type { ObjectStore } from "../../ingest/object-store";
 
+export interface LatestVersion {
+  /** The version number on-chain (the hub's version count when it was read). */
+  version: number;
+  manifest: DatasetManifest;
+}
+
 export function latestManifestReader(options: {
   rpcUrl: string;
   deployment: Deployment;
   store: Pick<ObjectStore, "getBytes">;
 }): (datasetId: Hex) => Promise<DatasetManifest | undefined> {
+  const latest = latestVersionReader(options);
+  return async (datasetId) => (await latest(datasetId))?.manifest;
+}
+
+/** The same, with the version number the manifest belongs to (an Explore export records it). */
+export function latestVersionReader(options: {
+  rpcUrl: string;
+  deployment: Deployment;
+  store: Pick<ObjectStore, "getBytes">;
+}): (datasetId: Hex) => Promise<LatestVersion | undefined> {
   const reader = createPublicClient({ transport: http(options.rpcUrl) });
   const address = options.deployment.contracts.hub.address;
   return async (datasetId) => {
@@ -34,6 +50,6 @@ export function latestManifestReader(options: {
     });
     const bytes = await options.store.getBytes(BUCKETS.datasets, UPLOAD_KEYS.manifestByRoot(datasetId, root));
     if (bytes === null) return undefined;
-    return verifyManifest(JSON.parse(new TextDecoder().decode(bytes)), root);
+    return { version: count, manifest: verifyManifest(JSON.parse(new TextDecoder().decode(bytes)), root) };
   };
 }
