@@ -9,9 +9,9 @@
 import type { CellRef } from "@cce4long/protocol/gate/report";
 import { foldCombo, folded, subsetMasks } from "./combos";
 import type { FingerprintIndex } from "./fingerprint-index";
-import { forEachBandRanked, RowValues } from "./shingles";
+import { RowValues, writeBands } from "./shingles";
 import type { TagSet } from "./tag-set";
-import { FLAG_IDENTIFIER, FLAG_QI, FLAG_SHINGLE, ValueTable } from "./value-table";
+import { FLAG_IDENTIFIER, FLAG_QI, NOT_SHINGLE, ValueTable } from "./value-table";
 
 export interface ScanTable {
   /** Column names, when the output has them (used in evidence only). */
@@ -109,14 +109,16 @@ export class LeakageScanner {
   // Per-row scratch.
   readonly #qi = new RowValues();
   readonly #qiCells: number[] = [];
-  readonly #row = new RowValues();
-  #rowRanks = new Int32Array(64 * 32);
+  /** The row's distinct shingle values at one level (ids into values.shingles), and its stamp. */
+  #rowShingles = new Int32Array(64);
+  #shingleStamps = new Int32Array(1024);
+  #stamp = 0;
+  /** Band tags a row can give at most (every level's bands). */
+  readonly #bandsPerRow: number;
   /** The chunk's band tags and the chunk row each belongs to, looked up together in #drain. */
   readonly #bands: BandQueries;
-  #bandRow = 0;
   /** First row whose band tags are not looked up yet. */
   #bandsFromRow = 0;
-  readonly #addBand: (lo: number, hi: number) => void;
   readonly #comboMemo: ComboMemo;
 
   constructor(index: FingerprintIndex, header?: readonly string[]) {
@@ -125,7 +127,7 @@ export class LeakageScanner {
     this.values = new ValueTable(index);
     this.#bands = spareBandQueries ?? new BandQueries();
     spareBandQueries = null;
-    this.#addBand = (lo, hi) => this.#bands.add(lo, hi, this.#bandRow);
+    this.#bandsPerRow = index.params.levels.reduce((sum, l) => sum + l.bands, 0);
     this.#comboMemo = new ComboMemo(index.params.maxQiCandidates);
   }
 
@@ -180,7 +182,6 @@ export class LeakageScanner {
       const start = this.#bounds[2 * r]!;
       const phrases = this.#bounds[2 * r + 1]!;
       const end = r + 1 < rows ? this.#bounds[2 * r + 2]! : this.#cellCount;
-      this.#bandRow = this.#firstRow + r;
       this.#scanRow(this.#firstRow + r, start, phrases, end);
     }
     this.#firstRow += rows;
@@ -266,28 +267,37 @@ export class LeakageScanner {
     // Row shingles at each level; their band tags are looked up with the whole chunk's.
     const levels = params.levels;
     const L = levels.length;
-    const R = values.ranksPerValue;
-    const row = this.#row;
+    const shingleIds = values.shingleIds;
+    const shingles = values.shingles;
+    if (this.#shingleStamps.length < shingles.count) this.#growStamps(shingles.count);
+    const stamps = this.#shingleStamps;
+    if (this.#rowShingles.length < n) this.#rowShingles = new Int32Array(n * 2);
+    const rowShingles = this.#rowShingles;
+    const bands = this.#bands;
+    bands.reserve(this.#bandsPerRow);
+    let written = 0;
     for (let l = 0; l < L; l++) {
-      const bit = FLAG_SHINGLE << l;
-      if (!(any & bit)) continue;
-      const B = levels[l]!.bands;
-      const offset = values.rankOffset(l);
-      if (this.#rowRanks.length < n * B) this.#rowRanks = new Int32Array(n * B * 2);
-      const rowRanks = this.#rowRanks;
-      row.reset();
+      const level = levels[l]!;
+      if (this.#stamp === 0x7fffffff) this.#growStamps(0);
+      const stamp = ++this.#stamp;
+      let count = 0;
       for (let j = start; j < phraseStart; j++) {
-        const id = cells[j]!;
-        if (!(flags[id]! & bit)) continue;
-        const before = row.count;
-        row.add(values.levelLo[id * L + l]!, values.levelHi[id * L + l]!);
-        if (row.count === before) continue;
-        const at = before * B;
-        const from = id * R + offset;
-        for (let b = 0; b < B; b++) rowRanks[at + b] = values.ranks[from + b]!;
+        const s = shingleIds[cells[j]! * L + l]!;
+        if (s === NOT_SHINGLE || stamps[s] === stamp) continue;
+        stamps[s] = stamp;
+        rowShingles[count++] = s;
       }
-      forEachBandRanked(row, rowRanks, levels[l]!, l, this.#addBand);
+      written += writeBands(rowShingles, count, shingles, level, l, bands.tags, bands.count + written);
     }
+    bands.rows.fill(r, bands.count, bands.count + written);
+    bands.count += written;
+  }
+
+  /** A zeroed stamp array of at least `min` entries (also when the stamp counter would overflow). */
+  #growStamps(min: number): void {
+    // Stamps restart from 0 in the new array, so the counter restarts too.
+    this.#shingleStamps = new Int32Array(Math.max(min * 2, this.#shingleStamps.length));
+    this.#stamp = 0;
   }
 }
 
@@ -295,8 +305,8 @@ let spareBandQueries: BandQueries | null = null;
 
 /** Band tags of a batch of rows, to look up in one sweep of the index's band set. */
 class BandQueries {
-  los = new Uint32Array(4096);
-  his = new Uint32Array(4096);
+  /** (lo, hi) pairs. */
+  tags = new Uint32Array(2 * 4096);
   rows = new Uint32Array(4096);
   count = 0;
   #hits = new Uint8Array(4096);
@@ -306,34 +316,30 @@ class BandQueries {
     this.count = 0;
   }
 
-  add(lo: number, hi: number, row: number): void {
-    if (this.count === this.los.length) {
-      const n = this.count * 2;
-      const grow = (a: Uint32Array) => {
-        const b = new Uint32Array(n);
-        b.set(a);
-        return b;
-      };
-      this.los = grow(this.los);
-      this.his = grow(this.his);
-      this.rows = grow(this.rows);
-    }
-    this.los[this.count] = lo;
-    this.his[this.count] = hi;
-    this.rows[this.count] = row;
-    this.count++;
+  /** Makes room for `more` queries after the first `count`. */
+  reserve(more: number): void {
+    if (this.count + more <= this.rows.length) return;
+    const n = Math.max(this.rows.length * 2, this.count + more);
+    const tags = new Uint32Array(2 * n);
+    tags.set(this.tags.subarray(0, 2 * this.count));
+    this.tags = tags;
+    const rows = new Uint32Array(n);
+    rows.set(this.rows.subarray(0, this.count));
+    this.rows = rows;
   }
 
   /** For each of `rows` rows from row `from`: how many of its band tags are in `set` (at most 255). */
   lookUp(set: TagSet, from: number, rows: number): Uint8Array {
-    if (this.#hits.length < this.count) this.#hits = new Uint8Array(this.los.length);
+    if (this.#hits.length < this.count) this.#hits = new Uint8Array(this.rows.length);
     if (this.#matched.length < rows) this.#matched = new Uint8Array(rows * 2);
     const matched = this.#matched;
     matched.fill(0, 0, rows);
-    set.hasEach(this.los, this.his, this.count, this.#hits);
+    const hits = this.#hits;
+    set.hasEachPair(this.tags, this.count, hits);
     for (let q = 0; q < this.count; q++) {
+      if (hits[q] === 0) continue;
       const r = this.rows[q]! - from;
-      if (this.#hits[q] !== 0 && matched[r]! < 255) matched[r]!++;
+      if (matched[r]! < 255) matched[r]!++;
     }
     return matched;
   }

@@ -7,6 +7,7 @@
  */
 import { bandRank, folded, foldSorted, insertSorted } from "./mix";
 import type { ShingleLevel } from "./params";
+import type { ShingleValues } from "./shingle-values";
 
 const BAND_DOMAIN = 0x5000;
 const BAND_SEEDS = Array.from({ length: 128 }, (_, i) => Math.imul(i + 1, 0x9e3779b1) ^ 0x2545f491);
@@ -121,4 +122,68 @@ export function forEachBandRanked(
     foldSorted(r, BAND_DOMAIN + levelIndex * 64 + band);
     emit(folded.lo, folded.hi);
   }
+}
+
+let bases = new Int32Array(64);
+
+/**
+ * forEachBandRanked for a row given as ids into `values` (a scan; the ids of the row's distinct
+ * values in row order, their ranks kept once per distinct value). Writes the band tags as (lo, hi)
+ * pairs to out from pair `at` on (room for level.bands pairs needed); returns how many it wrote.
+ * Same selection, ties and fold as forEachBandRanked, so the same tags; written without callbacks
+ * or per-row copies because a scan runs it for every row.
+ */
+export function writeBands(
+  ids: Int32Array,
+  n: number,
+  values: ShingleValues,
+  level: ShingleLevel,
+  levelIndex: number,
+  out: Uint32Array,
+  at: number,
+): number {
+  const r = level.valuesPerBand;
+  if (n < r) return 0;
+  const B = level.bands;
+  const stride = values.stride;
+  const ranks = values.ranks;
+  const los = values.los;
+  const his = values.his;
+  if (bases.length < n) bases = new Int32Array(n * 2);
+  for (let i = 0; i < n; i++) bases[i] = ids[i]! * stride;
+  for (let band = 0; band < B; band++) {
+    for (let i = 0; i < r; i++) {
+      const rank = ranks[bases[i]! + band]!;
+      let j = i;
+      while (j > 0 && selectedRanks[j - 1]! > rank) {
+        selectedRanks[j] = selectedRanks[j - 1]!;
+        selected[j] = selected[j - 1]!;
+        j--;
+      }
+      selectedRanks[j] = rank;
+      selected[j] = i;
+    }
+    let worst = selectedRanks[r - 1]!;
+    for (let i = r; i < n; i++) {
+      const rank = ranks[bases[i]! + band]!;
+      if (rank >= worst) continue;
+      let j = r - 1;
+      while (j > 0 && selectedRanks[j - 1]! > rank) {
+        selectedRanks[j] = selectedRanks[j - 1]!;
+        selected[j] = selected[j - 1]!;
+        j--;
+      }
+      selectedRanks[j] = rank;
+      selected[j] = i;
+      worst = selectedRanks[r - 1]!;
+    }
+    for (let i = 0; i < r; i++) {
+      const id = ids[selected[i]!]!;
+      insertSorted(i, los[id]! | 0, his[id]! | 0);
+    }
+    foldSorted(r, BAND_DOMAIN + levelIndex * 64 + band);
+    out[2 * (at + band)] = folded.lo;
+    out[2 * (at + band) + 1] = folded.hi;
+  }
+  return B;
 }

@@ -7,13 +7,15 @@
 import type { FingerprintIndex } from "./fingerprint-index";
 import { CELL_EMPTY, CELL_NUMBER, cell, parseCell, writeExactBlock, writeRoundedBlock } from "./normalize";
 import { BlockBatch } from "./prf";
-import { rankKey } from "./shingles";
+import { ShingleValues } from "./shingle-values";
 
 /** Flags of a value: its exact tag is a rare identifier value, a quasi-identifier value. */
 export const FLAG_IDENTIFIER = 1;
 export const FLAG_QI = 2;
 /** Level l's tag of the value is a shingle value of the index: FLAG_SHINGLE << l. */
 export const FLAG_SHINGLE = 4;
+/** shingleIds entry of a value whose level tag is not a shingle value. */
+export const NOT_SHINGLE = -1;
 
 const EMPTY_SLOT = -1;
 const INITIAL_VALUES = 1024;
@@ -23,22 +25,18 @@ export class ValueTable {
   readonly #index: FingerprintIndex;
   readonly #sigs: number[];
   readonly #levels: number;
-  /** Per level, the band count, and the offset of the level's ranks within a value's ranks. */
-  readonly #bandCounts: number[];
-  readonly #rankOffsets: number[];
-  /** Ranks a value has per level and band (the min-hash order), stored per value. */
-  readonly ranksPerValue: number;
   readonly #batch = new BlockBatch();
 
   count = 0;
   flags = new Uint8Array(INITIAL_VALUES);
   exactLo = new Uint32Array(INITIAL_VALUES);
   exactHi = new Uint32Array(INITIAL_VALUES);
-  /** Level tags, value-major: [id * L + l]. */
-  levelLo: Uint32Array;
-  levelHi: Uint32Array;
-  /** Band ranks of shingle values, value-major: [id * ranksPerValue + rankOffset(l) + band]. */
-  ranks: Int32Array;
+  /**
+   * Per value and level, value-major ([id * L + l]): the id of its level tag among `shingles` when
+   * that tag is a shingle value of the index, else NOT_SHINGLE.
+   */
+  shingleIds: Int32Array;
+  readonly shingles: ShingleValues;
 
   /** Values added since the last flush: their ids and block numbers (exact, then one per level). */
   #pendingIds: number[] = [];
@@ -59,21 +57,8 @@ export class ValueTable {
     this.#index = index;
     this.#sigs = index.params.levels.map((l) => l.sig);
     this.#levels = this.#sigs.length;
-    this.#bandCounts = index.params.levels.map((l) => l.bands);
-    this.#rankOffsets = [];
-    let offset = 0;
-    for (const bands of this.#bandCounts) {
-      this.#rankOffsets.push(offset);
-      offset += bands;
-    }
-    this.ranksPerValue = offset;
-    this.levelLo = new Uint32Array(INITIAL_VALUES * this.#levels);
-    this.levelHi = new Uint32Array(INITIAL_VALUES * this.#levels);
-    this.ranks = new Int32Array(INITIAL_VALUES * offset);
-  }
-
-  rankOffset(level: number): number {
-    return this.#rankOffsets[level]!;
+    this.shingleIds = new Int32Array(INITIAL_VALUES * this.#levels);
+    this.shingles = new ShingleValues(index.params.levels.map((l) => l.bands));
   }
 
   /** Blocks waiting for flush(). */
@@ -140,13 +125,13 @@ export class ValueTable {
     const tags = this.#index.key.tags(this.#batch.words, this.#batch.count);
     const { sets } = this.#index;
     const L = this.#levels;
-    const R = this.ranksPerValue;
     const stride = 1 + L;
     for (let p = 0; p < ids.length; p++) {
       const id = ids[p]!;
       const exact = this.#pendingBlocks[p * stride]!;
       if (exact < 0) {
         this.flags[id] = 0;
+        this.shingleIds.fill(NOT_SHINGLE, id * L, id * L + L);
         continue;
       }
       const lo = tags[4 * exact]!;
@@ -160,14 +145,12 @@ export class ValueTable {
         const b = this.#pendingBlocks[p * stride + 1 + l]!;
         const llo = tags[4 * b]!;
         const lhi = tags[4 * b + 1]!;
-        this.levelLo[id * L + l] = llo;
-        this.levelHi[id * L + l] = lhi;
-        if (!sets.shingleValues.has(llo, lhi)) continue;
-        flags |= FLAG_SHINGLE << l;
-        const at = id * R + this.#rankOffsets[l]!;
-        for (let band = 0; band < this.#bandCounts[l]!; band++) {
-          this.ranks[at + band] = rankKey(llo, lhi, l, band);
+        if (!sets.shingleValues.has(llo, lhi)) {
+          this.shingleIds[id * L + l] = NOT_SHINGLE;
+          continue;
         }
+        flags |= FLAG_SHINGLE << l;
+        this.shingleIds[id * L + l] = this.shingles.intern(l, llo, lhi);
       }
       this.flags[id] = flags;
     }
@@ -216,9 +199,7 @@ export class ValueTable {
     this.flags = grow(this.flags, n);
     this.exactLo = grow(this.exactLo, n);
     this.exactHi = grow(this.exactHi, n);
-    this.levelLo = grow(this.levelLo, n * L);
-    this.levelHi = grow(this.levelHi, n * L);
-    this.ranks = grow(this.ranks, n * this.ranksPerValue);
+    this.shingleIds = grow(this.shingleIds, n * L);
     this.#starts = grow(this.#starts, n);
     this.#ends = grow(this.#ends, n);
   }
