@@ -11,7 +11,16 @@ import { foldCombo, folded, subsetMasks } from "./combos";
 import type { FingerprintIndex } from "./fingerprint-index";
 import { RowValues, writeBands } from "./shingles";
 import type { TagSet } from "./tag-set";
-import { FLAG_IDENTIFIER, FLAG_QI, NOT_SHINGLE, ValueTable } from "./value-table";
+import {
+  FLAG_IDENTIFIER,
+  FLAG_QI,
+  INFO_EXACT_HI,
+  INFO_EXACT_LO,
+  INFO_FLAGS,
+  INFO_SHINGLES,
+  NOT_SHINGLE,
+  ValueTable,
+} from "./value-table";
 
 export interface ScanTable {
   /** Column names, when the output has them (used in evidence only). */
@@ -109,10 +118,9 @@ export class LeakageScanner {
   // Per-row scratch.
   readonly #qi = new RowValues();
   readonly #qiCells: number[] = [];
-  /** The row's distinct shingle values at one level (ids into values.shingles), and its stamp. */
+  /** The row's distinct shingle values per level (record offsets in values.shingles), and their counts. */
   #rowShingles = new Int32Array(64);
-  #shingleStamps = new Int32Array(1024);
-  #stamp = 0;
+  readonly #levelCounts: Int32Array;
   /** Band tags a row can give at most (every level's bands). */
   readonly #bandsPerRow: number;
   /** The chunk's band tags and the chunk row each belongs to, looked up together in #drain. */
@@ -128,12 +136,13 @@ export class LeakageScanner {
     this.#bands = spareBandQueries ?? new BandQueries();
     spareBandQueries = null;
     this.#bandsPerRow = index.params.levels.reduce((sum, l) => sum + l.bands, 0);
+    this.#levelCounts = new Int32Array(index.params.levels.length);
     this.#comboMemo = new ComboMemo(index.params.maxQiCandidates);
   }
 
-  /** A cell read from the CSV buffer set with values.setSource; `hash` is a hash of its bytes. */
-  byteCell(start: number, end: number, hash: number): void {
-    this.#push(this.values.internBytes(start, end, hash));
+  /** A cell read from the CSV buffer set with values.setSource. */
+  byteCell(start: number, end: number): void {
+    this.#push(this.values.internBytes(start, end));
   }
 
   stringCell(raw: string): void {
@@ -213,17 +222,18 @@ export class LeakageScanner {
   #scanRow(r: number, start: number, phraseStart: number, end: number): void {
     const { params, sets } = this.#index;
     const values = this.values;
-    const flags = values.flags;
+    const info = values.info;
+    const W = values.width;
     const cells = this.#cells;
     const n = phraseStart - start;
     const result = this.#result;
     // Identifier values, in cells and phrases.
     let any = 0;
-    for (let j = start; j < end; j++) any |= flags[cells[j]!]!;
+    for (let j = start; j < end; j++) any |= info[cells[j]! * W + INFO_FLAGS]!;
     if (any & FLAG_IDENTIFIER) {
       for (let j = start; j < end; j++) {
         const id = cells[j]!;
-        if (!(flags[id]! & FLAG_IDENTIFIER)) continue;
+        if (!(info[id * W + INFO_FLAGS]! & FLAG_IDENTIFIER)) continue;
         const ref: CellRef =
           j < phraseStart
             ? { row: r, column: this.#columnName(j - start), value: shown(values.text(id)) }
@@ -239,9 +249,9 @@ export class LeakageScanner {
       qiCells.length = 0;
       for (let j = 0; j < n && qi.count < params.maxQiCandidates; j++) {
         const id = cells[start + j]!;
-        if (!(flags[id]! & FLAG_QI)) continue;
+        if (!(info[id * W + INFO_FLAGS]! & FLAG_QI)) continue;
         const before = qi.count;
-        qi.add(values.exactLo[id]!, values.exactHi[id]!);
+        qi.add(info[id * W + INFO_EXACT_LO]! >>> 0, info[id * W + INFO_EXACT_HI]! >>> 0);
         if (qi.count > before) qiCells.push(j);
       }
       const memo = this.#comboMemo;
@@ -264,40 +274,46 @@ export class LeakageScanner {
         record(result.rareComboRows, { row: r, value: shown(shownCells.join(", ")) });
       }
     }
-    // Row shingles at each level; their band tags are looked up with the whole chunk's.
-    const levels = params.levels;
-    const L = levels.length;
-    const shingleIds = values.shingleIds;
-    const shingles = values.shingles;
-    if (this.#shingleStamps.length < shingles.count) this.#growStamps(shingles.count);
-    const stamps = this.#shingleStamps;
-    if (this.#rowShingles.length < n) this.#rowShingles = new Int32Array(n * 2);
-    const rowShingles = this.#rowShingles;
-    const bands = this.#bands;
-    bands.reserve(this.#bandsPerRow);
-    let written = 0;
-    for (let l = 0; l < L; l++) {
-      const level = levels[l]!;
-      if (this.#stamp === 0x7fffffff) this.#growStamps(0);
-      const stamp = ++this.#stamp;
-      let count = 0;
-      for (let j = start; j < phraseStart; j++) {
-        const s = shingleIds[cells[j]! * L + l]!;
-        if (s === NOT_SHINGLE || stamps[s] === stamp) continue;
-        stamps[s] = stamp;
-        rowShingles[count++] = s;
-      }
-      written += writeBands(rowShingles, count, shingles, level, l, bands.tags, bands.count + written);
-    }
-    bands.rows.fill(r, bands.count, bands.count + written);
-    bands.count += written;
+    this.#rowBands(r, start, phraseStart);
   }
 
-  /** A zeroed stamp array of at least `min` entries (also when the stamp counter would overflow). */
-  #growStamps(min: number): void {
-    // Stamps restart from 0 in the new array, so the counter restarts too.
-    this.#shingleStamps = new Int32Array(Math.max(min * 2, this.#shingleStamps.length));
-    this.#stamp = 0;
+  /** Band tags of the row's shingles at each level, queued to be looked up with the whole batch's. */
+  #rowBands(r: number, start: number, phraseStart: number): void {
+    const levels = this.#index.params.levels;
+    const L = levels.length;
+    const cells = this.#cells;
+    const info = this.values.info;
+    const W = this.values.width;
+    const shingles = this.values.shingles;
+    const data = shingles.data;
+    const stampAt = shingles.stampAt;
+    const stamp = shingles.newRow();
+    // The row's distinct shingle values, level l's from l * n on (records of all levels differ,
+    // so one stamp per row serves every level).
+    const n = phraseStart - start;
+    if (this.#rowShingles.length < n * L) this.#rowShingles = new Int32Array(n * L * 2);
+    const rowShingles = this.#rowShingles;
+    const counts = this.#levelCounts;
+    counts.fill(0);
+    for (let j = start; j < phraseStart; j++) {
+      const base = cells[j]! * W + INFO_SHINGLES;
+      for (let l = 0; l < L; l++) {
+        const at = info[base + l]!;
+        if (at === NOT_SHINGLE || data[at + stampAt] === stamp) continue;
+        data[at + stampAt] = stamp;
+        rowShingles[l * n + counts[l]!++] = at;
+      }
+    }
+    const bands = this.#bands;
+    bands.reserve(this.#bandsPerRow);
+    const first = bands.count;
+    let written = 0;
+    for (let l = 0; l < L; l++) {
+      written += writeBands(rowShingles, l * n, counts[l]!, data, levels[l]!, l, bands.tags, first + written);
+    }
+    const rows = bands.rows;
+    for (let q = first; q < first + written; q++) rows[q] = r;
+    bands.count = first + written;
   }
 }
 

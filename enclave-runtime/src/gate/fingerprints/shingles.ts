@@ -7,9 +7,16 @@
  */
 import { bandRank, folded, foldSorted, insertSorted } from "./mix";
 import type { ShingleLevel } from "./params";
-import type { ShingleValues } from "./shingle-values";
 
 const BAND_DOMAIN = 0x5000;
+
+/**
+ * Layout of a value record of a scan (shingle-values.ts): its tag's two words, then its rank key in
+ * each band of its level.
+ */
+export const RECORD_LO = 0;
+export const RECORD_HI = 1;
+export const RECORD_RANKS = 2;
 const BAND_SEEDS = Array.from({ length: 128 }, (_, i) => Math.imul(i + 1, 0x9e3779b1) ^ 0x2545f491);
 
 /** Scratch space for one row's values (reused). */
@@ -124,36 +131,32 @@ export function forEachBandRanked(
   }
 }
 
-let bases = new Int32Array(64);
-
 /**
- * forEachBandRanked for a row given as ids into `values` (a scan; the ids of the row's distinct
- * values in row order, their ranks kept once per distinct value). Writes the band tags as (lo, hi)
- * pairs to out from pair `at` on (room for level.bands pairs needed); returns how many it wrote.
- * Same selection, ties and fold as forEachBandRanked, so the same tags; written without callbacks
- * or per-row copies because a scan runs it for every row.
+ * forEachBandRanked for a row given as value records (a scan: `at[from + i]` is the offset in `data`
+ * of the record of the row's i-th distinct value, in row order; ranks are computed once per distinct
+ * value, see shingle-values.ts). Writes
+ * the band tags as (lo, hi) pairs to out from pair `first` on (room for level.bands pairs needed);
+ * returns how many it wrote. Same selection, ties and fold as forEachBandRanked, so the same tags;
+ * written without callbacks or per-row copies because a scan runs it for every row.
  */
 export function writeBands(
-  ids: Int32Array,
+  at: Int32Array,
+  from: number,
   n: number,
-  values: ShingleValues,
+  data: Int32Array,
   level: ShingleLevel,
   levelIndex: number,
   out: Uint32Array,
-  at: number,
+  first: number,
 ): number {
   const r = level.valuesPerBand;
   if (n < r) return 0;
   const B = level.bands;
-  const stride = values.stride;
-  const ranks = values.ranks;
-  const los = values.los;
-  const his = values.his;
-  if (bases.length < n) bases = new Int32Array(n * 2);
-  for (let i = 0; i < n; i++) bases[i] = ids[i]! * stride;
+  const end = from + n;
   for (let band = 0; band < B; band++) {
+    const rankAt = RECORD_RANKS + band;
     for (let i = 0; i < r; i++) {
-      const rank = ranks[bases[i]! + band]!;
+      const rank = data[at[from + i]! + rankAt]!;
       let j = i;
       while (j > 0 && selectedRanks[j - 1]! > rank) {
         selectedRanks[j] = selectedRanks[j - 1]!;
@@ -161,11 +164,11 @@ export function writeBands(
         j--;
       }
       selectedRanks[j] = rank;
-      selected[j] = i;
+      selected[j] = from + i;
     }
     let worst = selectedRanks[r - 1]!;
-    for (let i = r; i < n; i++) {
-      const rank = ranks[bases[i]! + band]!;
+    for (let i = from + r; i < end; i++) {
+      const rank = data[at[i]! + rankAt]!;
       if (rank >= worst) continue;
       let j = r - 1;
       while (j > 0 && selectedRanks[j - 1]! > rank) {
@@ -178,12 +181,12 @@ export function writeBands(
       worst = selectedRanks[r - 1]!;
     }
     for (let i = 0; i < r; i++) {
-      const id = ids[selected[i]!]!;
-      insertSorted(i, los[id]! | 0, his[id]! | 0);
+      const k = at[selected[i]!]!;
+      insertSorted(i, data[k + RECORD_LO]!, data[k + RECORD_HI]!);
     }
     foldSorted(r, BAND_DOMAIN + levelIndex * 64 + band);
-    out[2 * (at + band)] = folded.lo;
-    out[2 * (at + band) + 1] = folded.hi;
+    out[2 * (first + band)] = folded.lo;
+    out[2 * (first + band) + 1] = folded.hi;
   }
   return B;
 }

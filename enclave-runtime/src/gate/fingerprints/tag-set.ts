@@ -85,7 +85,11 @@ export class TagSet {
 const TOP_BITS = 16;
 const bucketStarts = new Uint32Array(1 << TOP_BITS);
 /** Queries grouped by top bits: their words and their index in the caller's order (reused). */
-const sorted = { los: new Uint32Array(1 << 16), his: new Uint32Array(1 << 16), queries: new Uint32Array(1 << 16) };
+const sorted = {
+  los: new Uint32Array(1 << 16),
+  his: new Uint32Array(1 << 16),
+  queries: new Uint32Array(1 << 16),
+};
 
 /**
  * The `count` pairs grouped by the top bits of their high word (a counting sort), copied so that
