@@ -83,8 +83,9 @@ export function forEachBand(
 
 /**
  * forEachBand with the values' rank keys given: rowRanks[i * level.bands + band] is rankKey of
- * value i (a scan computes them once per distinct value, not per row). Each band takes the
- * valuesPerBand values of lowest rank (ties: the earlier value) and folds them.
+ * value i. Each band takes the valuesPerBand values of lowest rank (ties: the earlier value) and
+ * folds them in ascending tag order. This is the definition ingest stores; a scan computes the same
+ * tags with writeBands.
  */
 export function forEachBandRanked(
   row: RowValues,
@@ -134,9 +135,8 @@ export function forEachBandRanked(
 /**
  * forEachBandRanked for a row given as value records (a scan: `at[from + i]` is the offset in `data`
  * of the record of the row's i-th distinct value, in row order; ranks are computed once per distinct
- * value, see shingle-values.ts). Writes
- * the band tags as (lo, hi) pairs to out from pair `first` on (room for level.bands pairs needed);
- * returns how many it wrote. Same selection, ties and fold as forEachBandRanked, so the same tags;
+ * value, see shingle-values.ts). Writes the band tags as (lo, hi) pairs to out from pair `first` on
+ * (room for level.bands pairs needed); returns how many it wrote. Same selection, ties and fold as forEachBandRanked, so the same tags;
  * written without callbacks or per-row copies because a scan runs it for every row.
  */
 export function writeBands(

@@ -4,7 +4,6 @@
  * encrypted and looked up in the index once: a cell costs one probe of a small table that stays in
  * cache, instead of a parse, an AES block per level and four lookups in a set of millions of tags.
  */
-
 import { ByteKeys } from "./byte-keys";
 import type { FingerprintIndex } from "./fingerprint-index";
 import { CELL_EMPTY, CELL_NUMBER, cell, parseCell, writeExactBlock, writeRoundedBlock } from "./normalize";
