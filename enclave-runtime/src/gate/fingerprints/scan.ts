@@ -9,9 +9,18 @@
 import type { CellRef } from "@cce4long/protocol/gate/report";
 import { foldCombo, folded, subsetMasks } from "./combos";
 import type { FingerprintIndex } from "./fingerprint-index";
-import { forEachBandRanked, RowValues } from "./shingles";
+import { RowValues, writeBands } from "./shingles";
 import type { TagSet } from "./tag-set";
-import { FLAG_IDENTIFIER, FLAG_QI, FLAG_SHINGLE, ValueTable } from "./value-table";
+import {
+  FLAG_IDENTIFIER,
+  FLAG_QI,
+  INFO_EXACT_HI,
+  INFO_EXACT_LO,
+  INFO_FLAGS,
+  INFO_SHINGLES,
+  NOT_SHINGLE,
+  ValueTable,
+} from "./value-table";
 
 export interface ScanTable {
   /** Column names, when the output has them (used in evidence only). */
@@ -109,14 +118,15 @@ export class LeakageScanner {
   // Per-row scratch.
   readonly #qi = new RowValues();
   readonly #qiCells: number[] = [];
-  readonly #row = new RowValues();
-  #rowRanks = new Int32Array(64 * 32);
+  /** The row's distinct shingle values per level (record offsets in values.shingles), and their counts. */
+  #rowShingles = new Int32Array(64);
+  readonly #levelCounts: Int32Array;
+  /** Band tags a row can give at most (every level's bands). */
+  readonly #bandsPerRow: number;
   /** The chunk's band tags and the chunk row each belongs to, looked up together in #drain. */
   readonly #bands: BandQueries;
-  #bandRow = 0;
   /** First row whose band tags are not looked up yet. */
   #bandsFromRow = 0;
-  readonly #addBand: (lo: number, hi: number) => void;
   readonly #comboMemo: ComboMemo;
 
   constructor(index: FingerprintIndex, header?: readonly string[]) {
@@ -125,13 +135,14 @@ export class LeakageScanner {
     this.values = new ValueTable(index);
     this.#bands = spareBandQueries ?? new BandQueries();
     spareBandQueries = null;
-    this.#addBand = (lo, hi) => this.#bands.add(lo, hi, this.#bandRow);
+    this.#bandsPerRow = index.params.levels.reduce((sum, l) => sum + l.bands, 0);
+    this.#levelCounts = new Int32Array(index.params.levels.length);
     this.#comboMemo = new ComboMemo(index.params.maxQiCandidates);
   }
 
-  /** A cell read from the CSV buffer set with values.setSource; `hash` is a hash of its bytes. */
-  byteCell(start: number, end: number, hash: number): void {
-    this.#push(this.values.internBytes(start, end, hash));
+  /** A cell read from the CSV buffer set with values.setSource. */
+  byteCell(start: number, end: number): void {
+    this.#push(this.values.internBytes(start, end));
   }
 
   stringCell(raw: string): void {
@@ -180,7 +191,6 @@ export class LeakageScanner {
       const start = this.#bounds[2 * r]!;
       const phrases = this.#bounds[2 * r + 1]!;
       const end = r + 1 < rows ? this.#bounds[2 * r + 2]! : this.#cellCount;
-      this.#bandRow = this.#firstRow + r;
       this.#scanRow(this.#firstRow + r, start, phrases, end);
     }
     this.#firstRow += rows;
@@ -212,17 +222,18 @@ export class LeakageScanner {
   #scanRow(r: number, start: number, phraseStart: number, end: number): void {
     const { params, sets } = this.#index;
     const values = this.values;
-    const flags = values.flags;
+    const info = values.info;
+    const W = values.width;
     const cells = this.#cells;
     const n = phraseStart - start;
     const result = this.#result;
     // Identifier values, in cells and phrases.
     let any = 0;
-    for (let j = start; j < end; j++) any |= flags[cells[j]!]!;
+    for (let j = start; j < end; j++) any |= info[cells[j]! * W + INFO_FLAGS]!;
     if (any & FLAG_IDENTIFIER) {
       for (let j = start; j < end; j++) {
         const id = cells[j]!;
-        if (!(flags[id]! & FLAG_IDENTIFIER)) continue;
+        if (!(info[id * W + INFO_FLAGS]! & FLAG_IDENTIFIER)) continue;
         const ref: CellRef =
           j < phraseStart
             ? { row: r, column: this.#columnName(j - start), value: shown(values.text(id)) }
@@ -238,9 +249,9 @@ export class LeakageScanner {
       qiCells.length = 0;
       for (let j = 0; j < n && qi.count < params.maxQiCandidates; j++) {
         const id = cells[start + j]!;
-        if (!(flags[id]! & FLAG_QI)) continue;
+        if (!(info[id * W + INFO_FLAGS]! & FLAG_QI)) continue;
         const before = qi.count;
-        qi.add(values.exactLo[id]!, values.exactHi[id]!);
+        qi.add(info[id * W + INFO_EXACT_LO]! >>> 0, info[id * W + INFO_EXACT_HI]! >>> 0);
         if (qi.count > before) qiCells.push(j);
       }
       const memo = this.#comboMemo;
@@ -263,31 +274,46 @@ export class LeakageScanner {
         record(result.rareComboRows, { row: r, value: shown(shownCells.join(", ")) });
       }
     }
-    // Row shingles at each level; their band tags are looked up with the whole chunk's.
-    const levels = params.levels;
+    this.#rowBands(r, start, phraseStart);
+  }
+
+  /** Band tags of the row's shingles at each level, queued to be looked up with the whole batch's. */
+  #rowBands(r: number, start: number, phraseStart: number): void {
+    const levels = this.#index.params.levels;
     const L = levels.length;
-    const R = values.ranksPerValue;
-    const row = this.#row;
-    for (let l = 0; l < L; l++) {
-      const bit = FLAG_SHINGLE << l;
-      if (!(any & bit)) continue;
-      const B = levels[l]!.bands;
-      const offset = values.rankOffset(l);
-      if (this.#rowRanks.length < n * B) this.#rowRanks = new Int32Array(n * B * 2);
-      const rowRanks = this.#rowRanks;
-      row.reset();
-      for (let j = start; j < phraseStart; j++) {
-        const id = cells[j]!;
-        if (!(flags[id]! & bit)) continue;
-        const before = row.count;
-        row.add(values.levelLo[id * L + l]!, values.levelHi[id * L + l]!);
-        if (row.count === before) continue;
-        const at = before * B;
-        const from = id * R + offset;
-        for (let b = 0; b < B; b++) rowRanks[at + b] = values.ranks[from + b]!;
+    const cells = this.#cells;
+    const info = this.values.info;
+    const W = this.values.width;
+    const shingles = this.values.shingles;
+    const data = shingles.data;
+    const stampAt = shingles.stampAt;
+    const stamp = shingles.newRow();
+    // The row's distinct shingle values, level l's from l * n on (records of all levels differ,
+    // so one stamp per row serves every level).
+    const n = phraseStart - start;
+    if (this.#rowShingles.length < n * L) this.#rowShingles = new Int32Array(n * L * 2);
+    const rowShingles = this.#rowShingles;
+    const counts = this.#levelCounts;
+    counts.fill(0);
+    for (let j = start; j < phraseStart; j++) {
+      const base = cells[j]! * W + INFO_SHINGLES;
+      for (let l = 0; l < L; l++) {
+        const at = info[base + l]!;
+        if (at === NOT_SHINGLE || data[at + stampAt] === stamp) continue;
+        data[at + stampAt] = stamp;
+        rowShingles[l * n + counts[l]!++] = at;
       }
-      forEachBandRanked(row, rowRanks, levels[l]!, l, this.#addBand);
     }
+    const bands = this.#bands;
+    bands.reserve(this.#bandsPerRow);
+    const first = bands.count;
+    let written = 0;
+    for (let l = 0; l < L; l++) {
+      written += writeBands(rowShingles, l * n, counts[l]!, data, levels[l]!, l, bands.tags, first + written);
+    }
+    const rows = bands.rows;
+    for (let q = first; q < first + written; q++) rows[q] = r;
+    bands.count = first + written;
   }
 }
 
@@ -295,8 +321,8 @@ let spareBandQueries: BandQueries | null = null;
 
 /** Band tags of a batch of rows, to look up in one sweep of the index's band set. */
 class BandQueries {
-  los = new Uint32Array(4096);
-  his = new Uint32Array(4096);
+  /** (lo, hi) pairs. */
+  tags = new Uint32Array(2 * 4096);
   rows = new Uint32Array(4096);
   count = 0;
   #hits = new Uint8Array(4096);
@@ -306,34 +332,30 @@ class BandQueries {
     this.count = 0;
   }
 
-  add(lo: number, hi: number, row: number): void {
-    if (this.count === this.los.length) {
-      const n = this.count * 2;
-      const grow = (a: Uint32Array) => {
-        const b = new Uint32Array(n);
-        b.set(a);
-        return b;
-      };
-      this.los = grow(this.los);
-      this.his = grow(this.his);
-      this.rows = grow(this.rows);
-    }
-    this.los[this.count] = lo;
-    this.his[this.count] = hi;
-    this.rows[this.count] = row;
-    this.count++;
+  /** Makes room for `more` queries after the first `count`. */
+  reserve(more: number): void {
+    if (this.count + more <= this.rows.length) return;
+    const n = Math.max(this.rows.length * 2, this.count + more);
+    const tags = new Uint32Array(2 * n);
+    tags.set(this.tags.subarray(0, 2 * this.count));
+    this.tags = tags;
+    const rows = new Uint32Array(n);
+    rows.set(this.rows.subarray(0, this.count));
+    this.rows = rows;
   }
 
   /** For each of `rows` rows from row `from`: how many of its band tags are in `set` (at most 255). */
   lookUp(set: TagSet, from: number, rows: number): Uint8Array {
-    if (this.#hits.length < this.count) this.#hits = new Uint8Array(this.los.length);
+    if (this.#hits.length < this.count) this.#hits = new Uint8Array(this.rows.length);
     if (this.#matched.length < rows) this.#matched = new Uint8Array(rows * 2);
     const matched = this.#matched;
     matched.fill(0, 0, rows);
-    set.hasEach(this.los, this.his, this.count, this.#hits);
+    const hits = this.#hits;
+    set.hasEachPair(this.tags, this.count, hits);
     for (let q = 0; q < this.count; q++) {
+      if (hits[q] === 0) continue;
       const r = this.rows[q]! - from;
-      if (this.#hits[q] !== 0 && matched[r]! < 255) matched[r]!++;
+      if (matched[r]! < 255) matched[r]!++;
     }
     return matched;
   }

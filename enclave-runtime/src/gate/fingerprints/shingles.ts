@@ -9,6 +9,14 @@ import { bandRank, folded, foldSorted, insertSorted } from "./mix";
 import type { ShingleLevel } from "./params";
 
 const BAND_DOMAIN = 0x5000;
+
+/**
+ * Layout of a value record of a scan (shingle-values.ts): its tag's two words, then its rank key in
+ * each band of its level.
+ */
+export const RECORD_LO = 0;
+export const RECORD_HI = 1;
+export const RECORD_RANKS = 2;
 const BAND_SEEDS = Array.from({ length: 128 }, (_, i) => Math.imul(i + 1, 0x9e3779b1) ^ 0x2545f491);
 
 /** Scratch space for one row's values (reused). */
@@ -75,8 +83,9 @@ export function forEachBand(
 
 /**
  * forEachBand with the values' rank keys given: rowRanks[i * level.bands + band] is rankKey of
- * value i (a scan computes them once per distinct value, not per row). Each band takes the
- * valuesPerBand values of lowest rank (ties: the earlier value) and folds them.
+ * value i. Each band takes the valuesPerBand values of lowest rank (ties: the earlier value) and
+ * folds them in ascending tag order. This is the definition ingest stores; a scan computes the same
+ * tags with writeBands.
  */
 export function forEachBandRanked(
   row: RowValues,
@@ -121,4 +130,113 @@ export function forEachBandRanked(
     foldSorted(r, BAND_DOMAIN + levelIndex * 64 + band);
     emit(folded.lo, folded.hi);
   }
+}
+
+/**
+ * forEachBandRanked for a row given as value records (a scan: `at[from + i]` is the offset in `data`
+ * of the record of the row's i-th distinct value, in row order; ranks are computed once per distinct
+ * value, see shingle-values.ts). Writes the band tags as (lo, hi) pairs to out from pair `first` on
+ * (room for level.bands pairs needed); returns how many it wrote. Same selection, ties and fold as forEachBandRanked, so the same tags;
+ * written without callbacks or per-row copies because a scan runs it for every row.
+ */
+export function writeBands(
+  at: Int32Array,
+  from: number,
+  n: number,
+  data: Int32Array,
+  level: ShingleLevel,
+  levelIndex: number,
+  out: Uint32Array,
+  first: number,
+): number {
+  const r = level.valuesPerBand;
+  if (n < r) return 0;
+  const B = level.bands;
+  const end = from + n;
+  for (let band = 0; band < B; band++) {
+    const rankAt = RECORD_RANKS + band;
+    for (let i = 0; i < r; i++) {
+      const rank = data[at[from + i]! + rankAt]!;
+      let j = i;
+      while (j > 0 && selectedRanks[j - 1]! > rank) {
+        selectedRanks[j] = selectedRanks[j - 1]!;
+        selected[j] = selected[j - 1]!;
+        j--;
+      }
+      selectedRanks[j] = rank;
+      selected[j] = from + i;
+    }
+    if (r === 4) selectRestOfFour(at, from + r, end, data, rankAt);
+    else {
+      let worst = selectedRanks[r - 1]!;
+      for (let i = from + r; i < end; i++) {
+        const rank = data[at[i]! + rankAt]!;
+        if (rank >= worst) continue;
+        let j = r - 1;
+        while (j > 0 && selectedRanks[j - 1]! > rank) {
+          selectedRanks[j] = selectedRanks[j - 1]!;
+          selected[j] = selected[j - 1]!;
+          j--;
+        }
+        selectedRanks[j] = rank;
+        selected[j] = i;
+        worst = selectedRanks[r - 1]!;
+      }
+    }
+    for (let i = 0; i < r; i++) {
+      const k = at[selected[i]!]!;
+      insertSorted(i, data[k + RECORD_LO]!, data[k + RECORD_HI]!);
+    }
+    foldSorted(r, BAND_DOMAIN + levelIndex * 64 + band);
+    out[2 * (first + band)] = folded.lo;
+    out[2 * (first + band) + 1] = folded.hi;
+  }
+  return B;
+}
+
+/**
+ * The selection loop of writeBands for four values a band (the default finest level), with the four
+ * kept in local variables instead of arrays: the same comparisons (a later equal rank never
+ * displaces an earlier one), a good part faster on the hottest loop of a scan.
+ */
+function selectRestOfFour(at: Int32Array, from: number, end: number, data: Int32Array, rankAt: number): void {
+  let r0 = selectedRanks[0]!;
+  let r1 = selectedRanks[1]!;
+  let r2 = selectedRanks[2]!;
+  let r3 = selectedRanks[3]!;
+  let i0 = selected[0]!;
+  let i1 = selected[1]!;
+  let i2 = selected[2]!;
+  let i3 = selected[3]!;
+  for (let i = from; i < end; i++) {
+    const rank = data[at[i]! + rankAt]!;
+    if (rank >= r3) continue;
+    if (rank >= r2) {
+      r3 = rank;
+      i3 = i;
+      continue;
+    }
+    r3 = r2;
+    i3 = i2;
+    if (rank >= r1) {
+      r2 = rank;
+      i2 = i;
+      continue;
+    }
+    r2 = r1;
+    i2 = i1;
+    if (rank >= r0) {
+      r1 = rank;
+      i1 = i;
+      continue;
+    }
+    r1 = r0;
+    i1 = i0;
+    r0 = rank;
+    i0 = i;
+  }
+  selected[0] = i0;
+  selected[1] = i1;
+  selected[2] = i2;
+  selected[3] = i3;
 }

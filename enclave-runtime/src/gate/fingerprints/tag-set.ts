@@ -69,55 +69,57 @@ export class TagSet {
   }
 
   /**
-   * Looks up `count` tags (los[q], his[q]) and sets hits[q] to 1 or 0. Same answers as has(), in
-   * a better order: queries are radix-sorted by their high word first, so a large set is swept
-   * from start to end instead of being hit at random (a random lookup in tens of MiB is a cache
-   * miss or two; a sweep is read ahead by the hardware).
+   * Looks up `count` tags given as (lo, hi) pairs (pairs[2q], pairs[2q + 1]) and sets hits[q] to 1
+   * or 0. Same answers as has(), in a better order: queries are bucketed by the top 16 bits of their
+   * high word first, so a large set is swept from start to end instead of being hit at random (a
+   * random lookup in tens of MiB is a cache miss or two; a sweep is read ahead by the hardware, and
+   * the queries of one bucket meet in a few KiB of the set).
    */
-  hasEach(los: Uint32Array, his: Uint32Array, count: number, hits: Uint8Array): void {
-    const order = sortByHigh(his, count);
-    for (let i = 0; i < count; i++) {
-      const q = order[i]!;
-      hits[q] = this.has(los[q]!, his[q]!) ? 1 : 0;
-    }
+  hasEachPair(pairs: Uint32Array, count: number, hits: Uint8Array): void {
+    const sorted = sortByTopBits(pairs, count);
+    const { los, his, queries } = sorted;
+    for (let i = 0; i < count; i++) hits[queries[i]!] = this.has(los[i]!, his[i]!) ? 1 : 0;
   }
 }
 
-const radixCounts = new Uint32Array(1 << 16);
-let radixA = new Uint32Array(1 << 16);
-let radixB = new Uint32Array(1 << 16);
+const TOP_BITS = 16;
+const bucketStarts = new Uint32Array(1 << TOP_BITS);
+/** Queries grouped by top bits: their words and their index in the caller's order (reused). */
+const sorted = {
+  los: new Uint32Array(1 << 16),
+  his: new Uint32Array(1 << 16),
+  queries: new Uint32Array(1 << 16),
+};
 
-/** Indices 0..count-1 ordered by his[i] (LSD radix sort, two 16-bit digits); valid until the next call. */
-function sortByHigh(his: Uint32Array, count: number): Uint32Array {
-  if (radixA.length < count) {
-    radixA = new Uint32Array(count * 2);
-    radixB = new Uint32Array(count * 2);
+/**
+ * The `count` pairs grouped by the top bits of their high word (a counting sort), copied so that
+ * the lookups read them in order too; valid until the next call.
+ */
+function sortByTopBits(pairs: Uint32Array, count: number): typeof sorted {
+  if (sorted.los.length < count) {
+    sorted.los = new Uint32Array(count * 2);
+    sorted.his = new Uint32Array(count * 2);
+    sorted.queries = new Uint32Array(count * 2);
   }
-  const counts = radixCounts;
-  // Low digit: from the identity order into A.
-  counts.fill(0);
-  for (let i = 0; i < count; i++) counts[his[i]! & 0xffff]!++;
+  const { los, his, queries } = sorted;
+  const starts = bucketStarts;
+  const shift = 32 - TOP_BITS;
+  starts.fill(0);
+  for (let i = 0; i < count; i++) starts[pairs[2 * i + 1]! >>> shift]!++;
   let sum = 0;
-  for (let d = 0; d < counts.length; d++) {
-    const c = counts[d]!;
-    counts[d] = sum;
-    sum += c;
-  }
-  for (let i = 0; i < count; i++) radixA[counts[his[i]! & 0xffff]!++] = i;
-  // High digit: from A into B, stable.
-  counts.fill(0);
-  for (let i = 0; i < count; i++) counts[his[i]! >>> 16]!++;
-  sum = 0;
-  for (let d = 0; d < counts.length; d++) {
-    const c = counts[d]!;
-    counts[d] = sum;
+  for (let d = 0; d < starts.length; d++) {
+    const c = starts[d]!;
+    starts[d] = sum;
     sum += c;
   }
   for (let i = 0; i < count; i++) {
-    const q = radixA[i]!;
-    radixB[counts[his[q]! >>> 16]!++] = q;
+    const hi = pairs[2 * i + 1]!;
+    const at = starts[hi >>> shift]!++;
+    los[at] = pairs[2 * i]!;
+    his[at] = hi;
+    queries[at] = i;
   }
-  return radixB;
+  return sorted;
 }
 
 /** A growable list of (lo, hi) pairs to turn into a TagSet. */

@@ -4,18 +4,25 @@
  * encrypted and looked up in the index once: a cell costs one probe of a small table that stays in
  * cache, instead of a parse, an AES block per level and four lookups in a set of millions of tags.
  */
+import { ByteKeys } from "./byte-keys";
 import type { FingerprintIndex } from "./fingerprint-index";
 import { CELL_EMPTY, CELL_NUMBER, cell, parseCell, writeExactBlock, writeRoundedBlock } from "./normalize";
 import { BlockBatch } from "./prf";
-import { rankKey } from "./shingles";
+import { ShingleValues } from "./shingle-values";
 
 /** Flags of a value: its exact tag is a rare identifier value, a quasi-identifier value. */
 export const FLAG_IDENTIFIER = 1;
 export const FLAG_QI = 2;
 /** Level l's tag of the value is a shingle value of the index: FLAG_SHINGLE << l. */
 export const FLAG_SHINGLE = 4;
+/** Shingle word of a value whose level tag is not a shingle value. */
+export const NOT_SHINGLE = -1;
 
-const EMPTY_SLOT = -1;
+/** Layout of a value's record in ValueTable.info. */
+export const INFO_FLAGS = 0;
+export const INFO_EXACT_LO = 1;
+export const INFO_EXACT_HI = 2;
+export const INFO_SHINGLES = 3;
 const INITIAL_VALUES = 1024;
 const utf8 = new TextDecoder();
 
@@ -23,34 +30,25 @@ export class ValueTable {
   readonly #index: FingerprintIndex;
   readonly #sigs: number[];
   readonly #levels: number;
-  /** Per level, the band count, and the offset of the level's ranks within a value's ranks. */
-  readonly #bandCounts: number[];
-  readonly #rankOffsets: number[];
-  /** Ranks a value has per level and band (the min-hash order), stored per value. */
-  readonly ranksPerValue: number;
   readonly #batch = new BlockBatch();
 
   count = 0;
-  flags = new Uint8Array(INITIAL_VALUES);
-  exactLo = new Uint32Array(INITIAL_VALUES);
-  exactHi = new Uint32Array(INITIAL_VALUES);
-  /** Level tags, value-major: [id * L + l]. */
-  levelLo: Uint32Array;
-  levelHi: Uint32Array;
-  /** Band ranks of shingle values, value-major: [id * ranksPerValue + rankOffset(l) + band]. */
-  ranks: Int32Array;
+  /**
+   * One record per value, so what a row reads of a value is one cache line:
+   * info[id * width + INFO_FLAGS], INFO_EXACT_LO, INFO_EXACT_HI (its exact tag), then from
+   * INFO_SHINGLES one word per level: the record offset of its level tag in `shingles` when that tag
+   * is a shingle value of the index, else NOT_SHINGLE.
+   */
+  info: Int32Array;
+  readonly width: number;
+  readonly shingles: ShingleValues;
 
   /** Values added since the last flush: their ids and block numbers (exact, then one per level). */
   #pendingIds: number[] = [];
   #pendingBlocks: number[] = [];
 
-  // Byte-keyed values (cells read straight from a CSV buffer): open addressing on the raw bytes' hash.
-  #source: Uint8Array = new Uint8Array(0);
-  #slots = new Int32Array(1 << 12).fill(EMPTY_SLOT);
-  #slotHashes = new Uint32Array(1 << 12);
-  #byteCount = 0;
-  #starts = new Uint32Array(INITIAL_VALUES);
-  #ends = new Uint32Array(INITIAL_VALUES);
+  // Byte-keyed values (cells read straight from a CSV buffer).
+  readonly #byBytes = new ByteKeys();
   // String-keyed values (cells of JSON, Parquet, text, quoted CSV cells).
   readonly #byString = new Map<string, number>();
   #strings: (string | undefined)[] = [];
@@ -59,21 +57,9 @@ export class ValueTable {
     this.#index = index;
     this.#sigs = index.params.levels.map((l) => l.sig);
     this.#levels = this.#sigs.length;
-    this.#bandCounts = index.params.levels.map((l) => l.bands);
-    this.#rankOffsets = [];
-    let offset = 0;
-    for (const bands of this.#bandCounts) {
-      this.#rankOffsets.push(offset);
-      offset += bands;
-    }
-    this.ranksPerValue = offset;
-    this.levelLo = new Uint32Array(INITIAL_VALUES * this.#levels);
-    this.levelHi = new Uint32Array(INITIAL_VALUES * this.#levels);
-    this.ranks = new Int32Array(INITIAL_VALUES * offset);
-  }
-
-  rankOffset(level: number): number {
-    return this.#rankOffsets[level]!;
+    this.width = INFO_SHINGLES + this.#levels;
+    this.info = new Int32Array(INITIAL_VALUES * this.width);
+    this.shingles = new ShingleValues(index.params.levels.map((l) => l.bands));
   }
 
   /** Blocks waiting for flush(). */
@@ -83,37 +69,16 @@ export class ValueTable {
 
   /** Sets the buffer that byte-keyed cells point into (one per table). */
   setSource(bytes: Uint8Array): void {
-    this.#source = bytes;
+    this.#byBytes.setSource(bytes);
   }
 
-  /** The id of the raw cell source[start, end), whose bytes hash to `hash`; a new value if unseen. */
-  internBytes(start: number, end: number, hash: number): number {
-    const src = this.#source;
-    const len = end - start;
-    let mask = this.#slots.length - 1;
-    let slot = hash & mask;
-    for (;;) {
-      const id = this.#slots[slot]!;
-      if (id === EMPTY_SLOT) break;
-      if (this.#slotHashes[slot] === hash >>> 0) {
-        const s = this.#starts[id]!;
-        if (this.#ends[id]! - s === len) {
-          let k = 0;
-          while (k < len && src[s + k] === src[start + k]) k++;
-          if (k === len) return id;
-        }
-      }
-      slot = (slot + 1) & mask;
-    }
-    const id = this.#add(null, start, end);
-    if (++this.#byteCount * 2 > this.#slots.length) {
-      this.#growSlots();
-      mask = this.#slots.length - 1;
-      slot = hash & mask;
-      while (this.#slots[slot] !== EMPTY_SLOT) slot = (slot + 1) & mask;
-    }
-    this.#slots[slot] = id;
-    this.#slotHashes[slot] = hash >>> 0;
+  /** The id of the raw cell source[start, end); a new value if unseen. */
+  internBytes(start: number, end: number): number {
+    const known = this.#byBytes.find(start, end);
+    if (known >= 0) return known;
+    const id = this.#add(null);
+    this.#byBytes.add(id, start, end);
+    this.#parse(this.text(id));
     return id;
   }
 
@@ -121,8 +86,9 @@ export class ValueTable {
   internString(raw: string): number {
     const known = this.#byString.get(raw);
     if (known !== undefined) return known;
-    const id = this.#add(raw, 0, 0);
+    const id = this.#add(raw);
     this.#byString.set(raw, id);
+    this.#parse(raw);
     return id;
   }
 
@@ -130,7 +96,7 @@ export class ValueTable {
   text(id: number): string {
     const s = this.#strings[id];
     if (s !== undefined) return s;
-    return utf8.decode(this.#source.subarray(this.#starts[id], this.#ends[id]));
+    return utf8.decode(this.#byBytes.bytes(id));
   }
 
   /** Encrypts every pending block and sets the new values' tags, flags and ranks. */
@@ -140,19 +106,21 @@ export class ValueTable {
     const tags = this.#index.key.tags(this.#batch.words, this.#batch.count);
     const { sets } = this.#index;
     const L = this.#levels;
-    const R = this.ranksPerValue;
     const stride = 1 + L;
+    const info = this.info;
+    const W = this.width;
     for (let p = 0; p < ids.length; p++) {
-      const id = ids[p]!;
+      const at = ids[p]! * W;
       const exact = this.#pendingBlocks[p * stride]!;
       if (exact < 0) {
-        this.flags[id] = 0;
+        info[at + INFO_FLAGS] = 0;
+        info.fill(NOT_SHINGLE, at + INFO_SHINGLES, at + INFO_SHINGLES + L);
         continue;
       }
       const lo = tags[4 * exact]!;
       const hi = tags[4 * exact + 1]!;
-      this.exactLo[id] = lo;
-      this.exactHi[id] = hi;
+      info[at + INFO_EXACT_LO] = lo;
+      info[at + INFO_EXACT_HI] = hi;
       let flags = 0;
       if (sets.identifiers.has(lo, hi)) flags |= FLAG_IDENTIFIER;
       if (sets.qiValues.has(lo, hi)) flags |= FLAG_QI;
@@ -160,35 +128,40 @@ export class ValueTable {
         const b = this.#pendingBlocks[p * stride + 1 + l]!;
         const llo = tags[4 * b]!;
         const lhi = tags[4 * b + 1]!;
-        this.levelLo[id * L + l] = llo;
-        this.levelHi[id * L + l] = lhi;
-        if (!sets.shingleValues.has(llo, lhi)) continue;
-        flags |= FLAG_SHINGLE << l;
-        const at = id * R + this.#rankOffsets[l]!;
-        for (let band = 0; band < this.#bandCounts[l]!; band++) {
-          this.ranks[at + band] = rankKey(llo, lhi, l, band);
+        if (!sets.shingleValues.has(llo, lhi)) {
+          info[at + INFO_SHINGLES + l] = NOT_SHINGLE;
+          continue;
         }
+        flags |= FLAG_SHINGLE << l;
+        info[at + INFO_SHINGLES + l] = this.shingles.intern(l, llo, lhi);
       }
-      this.flags[id] = flags;
+      info[at + INFO_FLAGS] = flags;
     }
     ids.length = 0;
     this.#pendingBlocks.length = 0;
     this.#batch.reset();
   }
 
-  /** A new value: `raw` text, or (null) the bytes source[start, end). */
-  #add(raw: string | null, start: number, end: number): number {
+  /** A new value id, with `raw` its text (null: its bytes in the source). */
+  #add(raw: string | null): number {
     const id = this.count++;
-    if (id >= this.flags.length) this.#growValues();
+    if ((id + 1) * this.width > this.info.length) {
+      const info = new Int32Array(this.info.length * 2);
+      info.set(this.info);
+      this.info = info;
+    }
     this.#strings[id] = raw ?? undefined;
-    this.#starts[id] = start;
-    this.#ends[id] = end;
-    const kind = parseCell(raw ?? this.text(id));
-    this.#pendingIds.push(id);
+    return id;
+  }
+
+  /** Queues the blocks of the value just added, given its text. */
+  #parse(text: string): void {
+    const kind = parseCell(text);
+    this.#pendingIds.push(this.count - 1);
     if (kind === CELL_EMPTY) {
       this.#pendingBlocks.push(-1);
       for (let l = 0; l < this.#levels; l++) this.#pendingBlocks.push(-1);
-      return id;
+      return;
     }
     const batch = this.#batch;
     let at = batch.next();
@@ -201,41 +174,6 @@ export class ValueTable {
         writeRoundedBlock(batch.words, at, this.#sigs[l]!);
         this.#pendingBlocks.push(at >> 2);
       } else this.#pendingBlocks.push(exact);
-    }
-    return id;
-  }
-
-  #growValues(): void {
-    const n = this.flags.length * 2;
-    const L = this.#levels;
-    const grow = <T extends Uint8Array | Uint32Array | Int32Array>(a: T, size: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(size);
-      b.set(a);
-      return b;
-    };
-    this.flags = grow(this.flags, n);
-    this.exactLo = grow(this.exactLo, n);
-    this.exactHi = grow(this.exactHi, n);
-    this.levelLo = grow(this.levelLo, n * L);
-    this.levelHi = grow(this.levelHi, n * L);
-    this.ranks = grow(this.ranks, n * this.ranksPerValue);
-    this.#starts = grow(this.#starts, n);
-    this.#ends = grow(this.#ends, n);
-  }
-
-  #growSlots(): void {
-    const oldSlots = this.#slots;
-    const oldHashes = this.#slotHashes;
-    this.#slots = new Int32Array(oldSlots.length * 2).fill(EMPTY_SLOT);
-    this.#slotHashes = new Uint32Array(oldSlots.length * 2);
-    const mask = this.#slots.length - 1;
-    for (let s = 0; s < oldSlots.length; s++) {
-      const id = oldSlots[s]!;
-      if (id === EMPTY_SLOT) continue;
-      let slot = oldHashes[s]! & mask;
-      while (this.#slots[slot] !== EMPTY_SLOT) slot = (slot + 1) & mask;
-      this.#slots[slot] = id;
-      this.#slotHashes[slot] = oldHashes[s]!;
     }
   }
 }

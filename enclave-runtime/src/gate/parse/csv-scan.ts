@@ -1,7 +1,7 @@
 /**
  * Reads a CSV output straight from its bytes into the leakage scanner (runs inside the TEE): the same
  * records as parseCsv (csv.ts) gives, without decoding the file or making a string per cell. Unquoted
- * cells go to the scanner as byte ranges with a hash of their bytes; only quoted cells (rare) and the
+ * cells go to the scanner as byte ranges; only quoted cells (rare) and the
  * header become strings. Separators, quotes and line ends are ASCII, so working on UTF-8 bytes
  * cuts exactly where working on the decoded text would.
  */
@@ -12,8 +12,6 @@ const CANDIDATES = [0x2c, 0x3b, 0x09, 0x7c] as const; // , ; tab |
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
 const utf8 = new TextDecoder();
 
 /** detectSeparator of csv.ts, on bytes: counts `sep` outside quotes on each of the first few lines. */
@@ -119,15 +117,13 @@ export function scanCsvBytes(index: FingerprintIndex, bytes: Uint8Array): CsvSca
       i = k;
     } else {
       let k = i;
-      let h = FNV_OFFSET;
       for (; k < n; k++) {
         const c = bytes[k]!;
         if (c === sep || c === LF || c === CR) break;
-        h = Math.imul(h ^ c, FNV_PRIME);
       }
       if (inHeader) pushText(cellText(i, k));
       else {
-        scanner.byteCell(i, k, h);
+        scanner.byteCell(i, k);
         if (cells++ === 0) firstEmpty = k === i;
       }
       i = k;
@@ -138,7 +134,7 @@ export function scanCsvBytes(index: FingerprintIndex, bytes: Uint8Array): CsvSca
       if (i === n) {
         if (inHeader) pushText("");
         else {
-          scanner.byteCell(n, n, FNV_OFFSET);
+          scanner.byteCell(n, n);
           cells++;
         }
       }

@@ -1,0 +1,162 @@
+/**
+ * Tests of the scan's own tables (runs in Node under vitest): byte-keyed interning of CSV cells, the
+ * per-level shingle value records, batched band lookups and the scan's band writer. Each is checked
+ * against the plain version it replaces (a Map of strings, has(), forEachBand of build.ts), so a
+ * faster scan cannot drift from what ingest stored.
+ */
+import { describe, expect, it } from "vitest";
+import { ByteKeys } from "./byte-keys";
+import type { ShingleLevel } from "./params";
+import { ShingleValues } from "./shingle-values";
+import { forEachBand, RECORD_RANKS, RowValues, rankKey, writeBands } from "./shingles";
+import { TagList } from "./tag-set";
+
+/** A deterministic pseudo-random stream (xorshift), so a failure replays. */
+function stream(seed: number): () => number {
+  let x = seed | 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+}
+
+describe("ByteKeys", () => {
+  it("gives equal cells one id and different cells different ids, short and long, past growth", () => {
+    const next = stream(7);
+    const alphabet = "0123456789.-aé,";
+    const cells: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      // Lengths 0..20 around the 11-byte packing limit, from a small alphabet so cells repeat.
+      const len = next() % 21;
+      let s = "";
+      for (let k = 0; k < len; k++) s += alphabet[next() % (len > 3 ? alphabet.length : 3)];
+      cells.push(s);
+    }
+    // Around the packing limit: cells that differ only in their last byte, or only in length.
+    cells.push("1234567890a", "1234567890b", "12345678901a", "12345678901b", "1234567890", "");
+    cells.push("a\u0000", "a", "12345678901a", "1234567890b");
+    const text = cells.join("\n");
+    const bytes = new TextEncoder().encode(text);
+    const keys = new ByteKeys();
+    keys.setSource(bytes);
+    const expected = new Map<string, number>();
+    let start = 0;
+    let nextId = 0;
+    for (const cell of cells) {
+      const end = start + new TextEncoder().encode(cell).length;
+      let id = keys.find(start, end);
+      if (id < 0) {
+        id = nextId++;
+        keys.add(id, start, end);
+      }
+      if (!expected.has(cell)) expected.set(cell, id);
+      expect(id).toBe(expected.get(cell));
+      expect(new TextDecoder().decode(keys.bytes(id))).toBe(cell);
+      start = end + 1;
+    }
+    expect(nextId).toBe(expected.size);
+  });
+});
+
+const LEVELS: ShingleLevel[] = [
+  { sig: 3, bands: 4, valuesPerBand: 4, maxValueShare: 0.02 },
+  { sig: 2, bands: 3, valuesPerBand: 5, maxValueShare: 0.05 },
+];
+
+describe("ShingleValues", () => {
+  it("keeps one record per (level, tag), with the tag's rank keys", () => {
+    const values = new ShingleValues(LEVELS.map((l) => l.bands));
+    const next = stream(11);
+    const tags = Array.from({ length: 3000 }, () => [next(), next()] as const);
+    const seen = new Map<string, number>();
+    for (let round = 0; round < 2; round++) {
+      for (const [i, [lo, hi]] of tags.entries()) {
+        const level = i % 2;
+        const at = values.intern(level, lo, hi);
+        const name = `${level}:${lo}:${hi}`;
+        if (round === 0 && !seen.has(name)) seen.set(name, at);
+        expect(at).toBe(seen.get(name));
+        for (let band = 0; band < LEVELS[level]!.bands; band++) {
+          expect(values.data[at + RECORD_RANKS + band]).toBe(rankKey(lo, hi, level, band));
+        }
+      }
+    }
+    // The same tag at another level is another value (its ranks differ).
+    const [lo, hi] = tags[0]!;
+    expect(values.intern(1, lo, hi)).not.toBe(values.intern(0, lo, hi));
+  });
+
+  it("gives each row a new stamp", () => {
+    const values = new ShingleValues([4]);
+    const at = values.intern(0, 1, 2);
+    const a = values.newRow();
+    values.data[at + values.stampAt] = a;
+    const b = values.newRow();
+    expect(b).not.toBe(a);
+    expect(values.data[at + values.stampAt]).not.toBe(b);
+  });
+});
+
+describe("TagSet.hasEachPair", () => {
+  it("answers as has() for members and non-members, in any order", () => {
+    const next = stream(3);
+    const list = new TagList();
+    const members: [number, number][] = [];
+    for (let i = 0; i < 50_000; i++) {
+      const pair: [number, number] = [next(), next()];
+      members.push(pair);
+      list.add(pair[0], pair[1]);
+    }
+    const set = list.toSet();
+    const count = 20_000;
+    const pairs = new Uint32Array(2 * count);
+    for (let q = 0; q < count; q++) {
+      // Half members, half near misses (same high word) or random tags.
+      const m = members[next() % members.length]!;
+      const kind = q % 3;
+      pairs[2 * q] = kind === 0 ? m[0] : kind === 1 ? m[0] ^ 1 : next();
+      pairs[2 * q + 1] = kind === 2 ? next() : m[1];
+    }
+    const hits = new Uint8Array(count);
+    set.hasEachPair(pairs, count, hits);
+    let found = 0;
+    for (let q = 0; q < count; q++) {
+      expect(hits[q]).toBe(set.has(pairs[2 * q]!, pairs[2 * q + 1]!) ? 1 : 0);
+      found += hits[q]!;
+    }
+    expect(found).toBeGreaterThanOrEqual(Math.floor(count / 3));
+  });
+});
+
+describe("writeBands", () => {
+  it("writes the band tags forEachBand gives for the same row", () => {
+    const next = stream(5);
+    const values = new ShingleValues(LEVELS.map((l) => l.bands));
+    const pool = Array.from({ length: 400 }, () => [next(), next()] as const);
+    const out = new Uint32Array(2 * 16);
+    let compared = 0;
+    for (let trial = 0; trial < 2000; trial++) {
+      const level = trial % 2;
+      const n = next() % 14;
+      const row = new RowValues();
+      const at = new Int32Array(n + 3);
+      const from = 3; // records start past an offset, as a scan's per-level lists do
+      let count = 0;
+      for (let i = 0; i < n; i++) {
+        const [lo, hi] = pool[next() % pool.length]!;
+        const before = row.count;
+        row.add(lo, hi);
+        if (row.count > before) at[from + count++] = values.intern(level, lo, hi);
+      }
+      const expected: number[] = [];
+      forEachBand(row, LEVELS[level]!, level, (lo, hi) => expected.push(lo >>> 0, hi >>> 0));
+      const written = writeBands(at, from, count, values.data, LEVELS[level]!, level, out, 1);
+      expect(written * 2).toBe(expected.length);
+      expect([...out.subarray(2, 2 + written * 2)]).toEqual(expected);
+      compared += written;
+    }
+    expect(compared).toBeGreaterThan(1000);
+  });
+});

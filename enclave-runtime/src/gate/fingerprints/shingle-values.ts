@@ -1,0 +1,104 @@
+/**
+ * The distinct shingle values met by one scan, per level (runs inside the TEE). Several raw cells can
+ * share a level tag ("24.8" and "24.80"; at two significant digits "24.6" and "24.8" too), and a row
+ * counts such a value once. Each (level, tag) gets one record, so a row drops repeats with a stamp in
+ * the record instead of comparing tags pairwise, and the value's band ranks are computed once.
+ * Records sit in one Int32Array (what a row reads of a value is one cache line, not four arrays):
+ * [lo, hi, rank of band 0 .. rank of band stride-1, row stamp]; a value is known by its record's
+ * offset.
+ */
+import { RECORD_HI as HI, RECORD_LO as LO, RECORD_RANKS as RANKS, rankKey } from "./shingles";
+
+const EMPTY = -1;
+
+export class ShingleValues {
+  /** Band count of each level, and the widest (the number of rank words in a record). */
+  readonly #bandCounts: readonly number[];
+  readonly stride: number;
+  /** Words per record. */
+  readonly width: number;
+  /** Offset of the row stamp within a record. */
+  readonly stampAt: number;
+  data: Int32Array;
+  #end = 0;
+  #stamp = 0;
+  /** Open addressing per level on the tag: slot -> record offset. Tags are PRF outputs, so lo hashes well. */
+  readonly #slots: Int32Array[];
+  readonly #sizes: number[];
+
+  constructor(bandCounts: readonly number[]) {
+    this.#bandCounts = bandCounts;
+    this.stride = Math.max(...bandCounts);
+    this.width = RANKS + this.stride + 1;
+    this.stampAt = this.width - 1;
+    this.data = new Int32Array(1024 * this.width);
+    this.#slots = bandCounts.map(() => new Int32Array(1 << 10).fill(EMPTY));
+    this.#sizes = bandCounts.map(() => 0);
+  }
+
+  /** The record of level `level`'s tag (lo, hi); a new record, with its band ranks, if unseen. */
+  intern(level: number, lo: number, hi: number): number {
+    let slots = this.#slots[level]!;
+    let mask = slots.length - 1;
+    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    const data = this.data;
+    for (;;) {
+      const at = slots[slot]!;
+      if (at === EMPTY) break;
+      if (data[at + LO] === (lo | 0) && data[at + HI] === (hi | 0)) return at;
+      slot = (slot + 1) & mask;
+    }
+    const at = this.#append(level, lo, hi);
+    if (++this.#sizes[level]! * 2 > slots.length) {
+      slots = this.#growSlots(level);
+      mask = slots.length - 1;
+      slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+      while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
+    }
+    slots[slot] = at;
+    return at;
+  }
+
+  /**
+   * A stamp for a new row: a row writes it into each record it takes (data[at + stampAt]), so a
+   * record already holding it is a repeat. Every stamp is cleared before the counter would overflow.
+   */
+  newRow(): number {
+    if (this.#stamp === 0x7fffffff) {
+      for (let at = this.stampAt; at < this.#end; at += this.width) this.data[at] = 0;
+      this.#stamp = 0;
+    }
+    return ++this.#stamp;
+  }
+
+  #append(level: number, lo: number, hi: number): number {
+    if (this.#end + this.width > this.data.length) {
+      const data = new Int32Array(this.data.length * 2);
+      data.set(this.data);
+      this.data = data;
+    }
+    const at = this.#end;
+    this.#end += this.width;
+    const data = this.data;
+    data[at + LO] = lo;
+    data[at + HI] = hi;
+    const B = this.#bandCounts[level]!;
+    for (let band = 0; band < B; band++) data[at + RANKS + band] = rankKey(lo, hi, level, band);
+    data[at + this.stampAt] = 0;
+    return at;
+  }
+
+  #growSlots(level: number): Int32Array {
+    const old = this.#slots[level]!;
+    const slots = new Int32Array(old.length * 2).fill(EMPTY);
+    const mask = slots.length - 1;
+    for (const at of old) {
+      if (at === EMPTY) continue;
+      let slot = (this.data[at + LO]! ^ Math.imul(this.data[at + HI]!, 0x9e3779b1)) & mask;
+      while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
+      slots[slot] = at;
+    }
+    this.#slots[level] = slots;
+    return slots;
+  }
+}
