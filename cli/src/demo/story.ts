@@ -3,7 +3,7 @@
  * same code drives `npm run demo` and the automated test in test/e2e/. Every step checks what it
  * claims; the first failure stops the story.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import {
@@ -24,6 +24,7 @@ import { metadataDocument } from "../commands/dataset";
 import type { Endpoints } from "../context";
 import { run as runCli } from "../main";
 import { ApiClient } from "../sdk/api-client";
+import { exportFromSession } from "../sdk/explore-export";
 import { createHubClient } from "../sdk/hub-client";
 import { runCell, startKernel } from "../sdk/jupyter";
 import { signReviewDecision } from "../sdk/review";
@@ -146,9 +147,9 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
       (r) => `version ${r.versions} committed on-chain (${r.status.state ?? "ingested"})`,
     );
 
-    await narrator.step(
+    const explored = await narrator.step(
       "The researcher explores a desensitized sample in Jupyter",
-      "A fresh sandboxed notebook server over the k-anonymous sample (no identifiers, generalized quasi-identifiers), no network; opening and closing are recorded on-chain.",
+      "A fresh sandboxed notebook server over the k-anonymous sample (no identifiers, generalized quasi-identifiers), no network; opening and closing are recorded on-chain. A note taken out of the session passes the Output Gate: free text is held for a reviewer.",
       async () => {
         const session = await api.request<ExploreSession>("POST", "/v1/explore/sessions", { datasetId });
         const kernel = await startKernel(session);
@@ -168,17 +169,34 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
           throw new Error(`unexpected sample: ${out}`);
         if (listing?.includes("cohort.csv")) throw new Error("the full dataset is visible in the session");
         if (network !== "network: blocked") throw new Error(`the session has network: ${out}`);
-        const close = await fetch(
-          `${new URL(session.apiBase).origin}/v1/explore/sessions/${session.sessionId}`,
-          {
-            method: "DELETE",
-            headers: { authorization: `Bearer ${session.accessToken}` },
-          },
-        );
+        const sessionUrl = `${new URL(session.apiBase).origin}/v1/explore/sessions/${session.sessionId}`;
+        const note = `Pilot look at the sample: ${Number(rows)} rows; every age band has follow-up.\n`;
+        await runCell(session, kernel, `open('/output/notes.md', 'w').write(${JSON.stringify(note)})\n`);
+        const exportKeyFile = join(work, "export.key");
+        const held = await exportFromSession({
+          sessionUrl,
+          token: session.accessToken,
+          output: { kind: "free_text", path: "notes.md", description: "pilot notes", format: "md" },
+          resultKeyFile: exportKeyFile,
+        });
+        if (held.review === undefined || held.contentBase64 !== undefined)
+          throw new Error(`the gate let a free-text note out without review (${held.decision})`);
+        const close = await fetch(sessionUrl, {
+          method: "DELETE",
+          headers: { authorization: `Bearer ${session.accessToken}` },
+        });
         if (!close.ok) throw new Error(`closing the session failed: HTTP ${close.status}`);
-        return { rows: Number(rows), startMs: session.startMs };
+        return {
+          rows: Number(rows),
+          startMs: session.startMs,
+          note,
+          exportId: held.review.exportId as Hex,
+          exportKeyFile,
+        };
       },
-      (r) => `${r.rows} sample rows, no identifiers, no network; session started in ${r.startMs} ms`,
+      (r) =>
+        `${r.rows} sample rows, no identifiers, no network; session started in ${r.startMs} ms; ` +
+        `note held for review as ${r.exportId.slice(0, 10)}…`,
     );
 
     const jobContext = { datasetId, consumerApi: api, consumerHub, providerHub, workDir: work };
@@ -281,6 +299,60 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
       (s) => `reviewer's signed decision recorded; job ${s}`,
     );
 
+    await narrator.step(
+      "The reviewer approves the researcher's Explore note, which reaches the researcher encrypted",
+      "The held note is in the same reviewer queue as job outputs. The reviewer signs an approval with a reason; the Privacy Plane encrypts the note to the researcher's key and signs its Result Manifest; `cce4long job result` downloads, verifies and decrypts it.",
+      async () => {
+        const reviewerApi = new ApiClient({ baseUrl: endpoints.api });
+        await reviewerApi.signIn(reviewer, {
+          chainId: endpoints.chainId,
+          role: { kind: "reviewer", datasetId },
+        });
+        const queue = await reviewerApi.request<ReviewQueueResponse>(
+          "GET",
+          `/v1/reviews?datasetId=${datasetId}`,
+        );
+        const item = queue.items.find((i) => String(i.jobId) === explored.exportId);
+        if (item === undefined) throw new Error("the held note is not in the reviewer's queue");
+        const decision = await signReviewDecision(reviewer, {
+          chainId: endpoints.chainId,
+          hub: endpoints.hub,
+          jobId: explored.exportId,
+          datasetId,
+          outputsCommitment: String(item.outputsCommitment) as Hex,
+          decision: "approve",
+          reason: "A one-line description of the sample; no values of any participant.",
+        });
+        await reviewerApi.request("POST", `/v1/reviews/${explored.exportId}/decision`, decision);
+        await waitForJob(consumerHub, explored.exportId, { until: [JobStatus.ResultReleased] });
+        const out = join(work, "explore-note");
+        const code = await runCli([
+          "--api",
+          endpoints.api,
+          "--rpc-url",
+          endpoints.rpcUrl,
+          "--hub",
+          endpoints.hub,
+          "--chain-id",
+          String(endpoints.chainId),
+          "--as",
+          "consumer",
+          "job",
+          "result",
+          explored.exportId,
+          "--out",
+          out,
+          "--result-key",
+          explored.exportKeyFile,
+        ]);
+        if (code !== 0) throw new Error(`fetching the approved note failed (exit ${code})`);
+        if (readFileSync(join(out, "outputs", "notes.md"), "utf8") !== explored.note)
+          throw new Error("the delivered note is not what the notebook wrote");
+        return explored.exportId;
+      },
+      (id) => `export ${id.slice(0, 10)}… approved, delivered once, manifest verified, decrypted`,
+    );
+
     const audit = await narrator.step(
       "Anyone reads the dataset's on-chain audit trail",
       "Every operation on the dataset is an event with its id indexed: one query returns its whole history.",
@@ -293,6 +365,7 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
           "DatasetVersionCommitted",
           "ExploreSessionOpened",
           "ExploreSessionClosed",
+          "ExploreExportSubmitted",
           "JobKeyReleased",
           "JobResultReleased",
         ]) {
