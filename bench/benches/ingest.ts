@@ -12,9 +12,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { signUploadAuthorization } from "@cce4long/cli/sdk/upload-authorization";
 import { UPLOAD_KEYS, type UploadSessionRecord } from "@cce4long/protocol";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { x25519PublicKey } from "@cce4long/sealing/keys/derive";
+import { privateKeyToAccount } from "viem/accounts";
 import { sealEnvelope } from "../../enclave-runtime/src/ingest/envelope";
 import { FsObjectStore } from "../../enclave-runtime/src/ingest/fs-object-store";
 import { type ObjectStore, S3ObjectStore } from "../../enclave-runtime/src/ingest/object-store";
@@ -101,7 +103,10 @@ const benchmark: Benchmark = {
       const fsRoot = join(dir, "fs-store");
       const fs = new FsObjectStore(fsRoot);
       const datasetId = `0x${"be".repeat(32)}`;
-      const provider = `0x${"ab".repeat(20)}`;
+      // The provider signs the session as its client would (ingest checks the signature and every hash).
+      const providerAccount = privateKeyToAccount(`0x${randomBytes(32).toString("hex")}`);
+      const provider = providerAccount.address;
+      const domain = { chainId: 31337, hub: `0x${"4b".repeat(20)}` as const };
       const ingestPrivate = randomBytes(32);
       const measure = async (kind: "s3" | "fs", store: ObjectStore) => {
         const uploadId = randomBytes(16).toString("hex");
@@ -138,6 +143,12 @@ const benchmark: Benchmark = {
               partSize: null,
             },
           ],
+          authorization: await signUploadAuthorization(providerAccount, {
+            ...domain,
+            datasetId,
+            uploadId,
+            files: [{ index: 0, path: "bench.bin", size: staged.bytes, sha256: staged.sha256 }],
+          }),
         };
         await store.put(
           BUCKETS.staging,
@@ -157,6 +168,7 @@ const benchmark: Benchmark = {
           ingestPrivateKeyHex: ingestPrivate.toString("hex"),
           partBytes: PART_BYTES,
           inFlight: IN_FLIGHT,
+          ...domain,
         };
         // Reference first (ingest deletes the staged object at the end).
         const copy = await runWorker({ ...common, mode: "copy" });

@@ -110,6 +110,9 @@ describe("end-to-end upload", () => {
   it("uploads a cohort CSV and a large file, commits the manifest root on-chain, and leaves only ciphertext", async () => {
     const status = await uploadDataset({
       api: await providerApi(datasetId),
+      provider: localAccount("provider"),
+      chainId: stack.chainId,
+      hub,
       datasetId,
       files: [
         { path: "cohort.csv", source: csvPath },

@@ -80,6 +80,7 @@ export async function startIngest(
       return copy;
     },
     chain: chainVersions({ rpcUrl: config.RPC_URL, deployment, account }),
+    signatureDomain: { chainId: deployment.chainId, hub: deployment.contracts.hub.address },
     derived: options.policies
       ? derivedBuilders((datasetId) => options.policies!.samplePolicy(datasetId))
       : DEFAULT_DERIVED_BUILDERS,
