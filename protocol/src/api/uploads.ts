@@ -220,6 +220,8 @@ export type IngestStatusRecord = z.infer<typeof IngestStatusRecordSchema>;
 
 /** Every object key of an upload, in one place (staging bucket and datasets bucket). */
 export const UPLOAD_KEYS = {
+  /** staging: every session record (the staging sweeper lists them). */
+  sessionsPrefix: "sessions/",
   /** staging: the session record. */
   session: (uploadId: string) => `sessions/${uploadId}.json`,
   /** staging: everything staged for one upload (deleted after ingest). */
