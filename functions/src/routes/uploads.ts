@@ -79,6 +79,11 @@ const complete = defineOperation({
   path: "/v1/uploads/{uploadId}/complete",
   operationId: "completeUpload",
   summary: "Finish the uploads (multipart ETags for large files) and queue ingest",
+  description:
+    "`authorization` is the provider's EIP-712 UploadAuthorization over the dataset, this session and each " +
+    "staged envelope's path, size and SHA-256 (docs/upload-envelope.md section 5). It is checked here against " +
+    "the signed-in provider and stored unchanged; the Privacy Plane ingests only if the dataset's on-chain " +
+    "provider signed it and the staged bytes match.",
   tag: "uploads",
   roles: ["provider"],
   params: UploadPathSchema,
