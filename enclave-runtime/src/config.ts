@@ -54,6 +54,15 @@ const Schema = z.object({
   INGEST_PARTS_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(3),
   /** Where sealed (ciphertext) copies of CSV tables are kept while fingerprints are built; default: the OS temp dir. */
   INGEST_TEMP_DIR: z.string().min(1).optional(),
+  /** How often abandoned staging is swept (also once at start); 0 turns the sweeper off. */
+  STAGING_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
+  /** A session is swept only this long after it expired (a complete request in flight at expiry finishes first). */
+  STAGING_SWEEP_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(3600),
 
   // --- Output review and result delivery (enclave-runtime/src/{review,manifest,delivery}) ---
   /** Review records and used nonces; on dstack this is the app's encrypted disk. Required in production. */

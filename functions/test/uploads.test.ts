@@ -3,12 +3,32 @@
  * verifies SigV4 query signatures for real (method, bucket, key, expiry), completion, the ingest message
  * on Pub/Sub, status, and every authorization and validation failure. Real services: test/integration.
  */
-import { type CreateUploadResponse, UPLOAD_KEYS, type UploadStatus } from "@cce4long/protocol";
+import {
+  type CreateUploadResponse,
+  UPLOAD_AUTHORIZATION_TYPES,
+  UPLOAD_KEYS,
+  type UploadAuthorization,
+  type UploadStatus,
+  uploadAuthorizationDomain,
+  uploadAuthorizationMessage,
+} from "@cce4long/protocol";
 import { TOPICS } from "@cce4long/protocol/queue/topics";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { AwsClient } from "aws4fetch";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { alice, bearer, bob, DATASET_1, DATASET_2, expectProblem, get, mintTestToken, post } from "./helpers";
+import { HUB } from "./fake-chain";
+import {
+  alice,
+  bearer,
+  bob,
+  CHAIN_ID,
+  DATASET_1,
+  DATASET_2,
+  expectProblem,
+  get,
+  mintTestToken,
+  post,
+} from "./helpers";
 import { WORKER_TEST_SECRETS } from "./test-secrets";
 
 const STORE = "http://127.0.0.1:9000";
@@ -171,6 +191,32 @@ const provider = async (datasetId: string = DATASET_1, signer = alice) =>
     }),
   );
 
+/** The provider's signature over what it staged (sizes from the session, hashes of `staged`). */
+async function authorize(
+  session: CreateUploadResponse,
+  staged: Uint8Array[],
+  options: { signer?: typeof alice; expiresAt?: number } = {},
+): Promise<UploadAuthorization> {
+  const files = await Promise.all(
+    staged.map(async (bytes, index) => ({
+      index,
+      sha256: Buffer.from(await crypto.subtle.digest("SHA-256", bytes)).toString("hex"),
+    })),
+  );
+  const expiresAt = options.expiresAt ?? Math.floor(Date.now() / 1000) + 3600;
+  const message = uploadAuthorizationMessage(
+    { datasetId: session.datasetId, uploadId: session.uploadId, files: session.files },
+    { files, expiresAt },
+  )!;
+  const signature = await (options.signer ?? alice).signTypedData({
+    domain: uploadAuthorizationDomain(CHAIN_ID, HUB),
+    types: UPLOAD_AUTHORIZATION_TYPES,
+    primaryType: "UploadAuthorization",
+    message,
+  });
+  return { files, expiresAt, signature };
+}
+
 async function createSession(files = [{ path: "cohort.csv", size: 1000 }]) {
   const headers = await provider();
   const res = await post(
@@ -281,8 +327,10 @@ describe("POST /v1/datasets/{id}/uploads", () => {
 describe("POST /v1/uploads/{id}/complete and GET /v1/uploads/{id}", () => {
   it("refuses to complete before every file is uploaded, then queues exactly the ingest message", async () => {
     const session = await createSession();
+    const body = new TextEncoder().encode("y".repeat(1000));
+    const authorization = await authorize(session, [body]);
     await expectProblem(
-      await post(`/v1/uploads/${session.uploadId}/complete`, {}, await provider()),
+      await post(`/v1/uploads/${session.uploadId}/complete`, { authorization }, await provider()),
       409,
       "UPLOAD_STATE_INVALID",
     );
@@ -292,8 +340,8 @@ describe("POST /v1/uploads/{id}/complete and GET /v1/uploads/{id}", () => {
     ).json()) as UploadStatus;
     expect(status.state).toBe("open");
 
-    await fetch(session.files[0]!.url!, { method: "PUT", body: "y".repeat(1000) });
-    const res = await post(`/v1/uploads/${session.uploadId}/complete`, {}, await provider());
+    await fetch(session.files[0]!.url!, { method: "PUT", body });
+    const res = await post(`/v1/uploads/${session.uploadId}/complete`, { authorization }, await provider());
     expect(res.status).toBe(202);
     expect(((await res.json()) as UploadStatus).state).toBe("queued");
     expect(published).toHaveLength(1);
@@ -308,8 +356,14 @@ describe("POST /v1/uploads/{id}/complete and GET /v1/uploads/{id}", () => {
       },
       attributes: { "cce4long-upload-id": session.uploadId },
     });
+    // The signature is passed through to the Privacy Plane unchanged, in the session record.
+    expect(store.json(`${BUCKETS.staging}/${UPLOAD_KEYS.session(session.uploadId)}`)).toMatchObject({
+      authorization,
+    });
     // Completing again re-queues (idempotent ingest) but never reopens; URLs cannot be refreshed any more.
-    expect((await post(`/v1/uploads/${session.uploadId}/complete`, {}, await provider())).status).toBe(202);
+    expect(
+      (await post(`/v1/uploads/${session.uploadId}/complete`, { authorization }, await provider())).status,
+    ).toBe(202);
     expect(published).toHaveLength(2);
     await expectProblem(
       await post(`/v1/uploads/${session.uploadId}/urls`, { files: [{ index: 0 }] }, await provider()),
@@ -334,8 +388,42 @@ describe("POST /v1/uploads/{id}/complete and GET /v1/uploads/{id}", () => {
     );
     status = (await (await get(`/v1/uploads/${session.uploadId}`, await provider())).json()) as UploadStatus;
     expect(status).toMatchObject({ state: "committed", version: 3, manifestRoot: `0x${"ee".repeat(32)}` });
-    expect((await post(`/v1/uploads/${session.uploadId}/complete`, {}, await provider())).status).toBe(202);
+    expect(
+      (await post(`/v1/uploads/${session.uploadId}/complete`, { authorization }, await provider())).status,
+    ).toBe(202);
     expect(published).toHaveLength(2);
+  });
+
+  it("refuses completion without the provider's signature, by another signer, expired, or too long-lived", async () => {
+    const session = await createSession();
+    const body = new TextEncoder().encode("z".repeat(1000));
+    await fetch(session.files[0]!.url!, { method: "PUT", body });
+    const at = `/v1/uploads/${session.uploadId}/complete`;
+    await expectProblem(await post(at, {}, await provider()), 422, "VALIDATION_FAILED");
+    const now = Math.floor(Date.now() / 1000);
+    for (const options of [{ signer: bob }, { expiresAt: now - 1 }, { expiresAt: now + 3 * 86_400 }]) {
+      const authorization = await authorize(session, [body], options);
+      await expectProblem(
+        await post(at, { authorization }, await provider()),
+        422,
+        "UPLOAD_SIGNATURE_INVALID",
+      );
+    }
+    // Hashes for a file list the session does not have.
+    const twoFiles = await authorize(session, [body]);
+    twoFiles.files.push({ index: 1, sha256: "ab".repeat(32) });
+    await expectProblem(
+      await post(at, { authorization: twoFiles }, await provider()),
+      422,
+      "UPLOAD_SIGNATURE_INVALID",
+    );
+    expect(published).toEqual([]);
+    expect(store.json(`${BUCKETS.staging}/${UPLOAD_KEYS.session(session.uploadId)}`)).toMatchObject({
+      completedAt: null,
+    });
+    expect(
+      (await post(at, { authorization: await authorize(session, [body]) }, await provider())).status,
+    ).toBe(202);
   });
 
   it("completes a multipart file only with the ETag of every part", async () => {
@@ -347,13 +435,16 @@ describe("POST /v1/uploads/{id}/complete and GET /v1/uploads/{id}", () => {
       const res = await fetch(part.url, { method: "PUT", body: new Uint8Array(size) });
       etags.push({ partNumber: part.partNumber, etag: res.headers.get("etag")! });
     }
+    const authorization = await authorize(session, [new Uint8Array(70 * MiB)]);
     const at = `/v1/uploads/${session.uploadId}/complete`;
     await expectProblem(
-      await post(at, { files: [{ index: 0, parts: etags.slice(0, 1) }] }, await provider()),
+      await post(at, { files: [{ index: 0, parts: etags.slice(0, 1) }], authorization }, await provider()),
       409,
       "UPLOAD_STATE_INVALID",
     );
-    expect((await post(at, { files: [{ index: 0, parts: etags }] }, await provider())).status).toBe(202);
+    expect(
+      (await post(at, { files: [{ index: 0, parts: etags }], authorization }, await provider())).status,
+    ).toBe(202);
     expect(store.objects.get(`${BUCKETS.staging}/${file.objectKey}`)?.length).toBe(70 * MiB);
   });
 
@@ -385,11 +476,13 @@ describe("POST /v1/uploads/{id}/complete and GET /v1/uploads/{id}", () => {
 
   it("hides a session from every other caller: another provider, another dataset's provider, a consumer", async () => {
     const session = await createSession();
-    await fetch(session.files[0]!.url!, { method: "PUT", body: "y".repeat(1000) });
+    const body = new TextEncoder().encode("y".repeat(1000));
+    await fetch(session.files[0]!.url!, { method: "PUT", body });
+    const authorization = await authorize(session, [body]);
     for (const headers of [await provider(DATASET_1, bob), await provider(DATASET_2)]) {
       await expectProblem(await get(`/v1/uploads/${session.uploadId}`, headers), 404, "NOT_FOUND");
       await expectProblem(
-        await post(`/v1/uploads/${session.uploadId}/complete`, {}, headers),
+        await post(`/v1/uploads/${session.uploadId}/complete`, { authorization }, headers),
         404,
         "NOT_FOUND",
       );

@@ -5,7 +5,7 @@
  * manifest root is on-chain, staging is gone, the object store folder holds no plaintext, and the
  * stored ciphertext decrypts under the dataset key to exactly the original bytes.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,9 +13,18 @@ import { CSV_HEADER, csvLine } from "@cce4long/cli/cohort/csv";
 import { cohortRows } from "@cce4long/cli/cohort/rows";
 import { ApiClient } from "@cce4long/cli/sdk/api-client";
 import { uploadDataset } from "@cce4long/cli/sdk/upload";
+import { signUploadAuthorization } from "@cce4long/cli/sdk/upload-authorization";
 import { createQuoteVerifier } from "@cce4long/enclave-runtime/attestation/create-quote-verifier";
 import { CollateralCache } from "@cce4long/enclave-runtime/attestation/tdx/collateral-cache";
-import { cce4longHubAbi, datasetIdOf, parseDeployment, UPLOAD_KEYS } from "@cce4long/protocol";
+import { sealEnvelope } from "@cce4long/enclave-runtime/ingest/envelope";
+import {
+  type CreateUploadResponse,
+  cce4longHubAbi,
+  datasetIdOf,
+  parseDeployment,
+  UPLOAD_KEYS,
+  type UploadStatus,
+} from "@cce4long/protocol";
 import { verifyManifest } from "@cce4long/protocol/datasets/manifest";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { decryptBuffer } from "@cce4long/sealing";
@@ -84,6 +93,16 @@ async function providerApi(id: Hex): Promise<ApiClient> {
   return api;
 }
 
+async function versionCount(id: Hex): Promise<number> {
+  const dataset = (await reader.readContract({
+    address: hub,
+    abi: cce4longHubAbi,
+    functionName: "getDataset",
+    args: [id],
+  })) as { versionCount: bigint | number };
+  return Number(dataset.versionCount);
+}
+
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
@@ -110,6 +129,9 @@ describe("end-to-end upload", () => {
   it("uploads a cohort CSV and a large file, commits the manifest root on-chain, and leaves only ciphertext", async () => {
     const status = await uploadDataset({
       api: await providerApi(datasetId),
+      provider: localAccount("provider"),
+      chainId: stack.chainId,
+      hub,
       datasetId,
       files: [
         { path: "cohort.csv", source: csvPath },
@@ -206,5 +228,64 @@ describe("end-to-end upload", () => {
     expect((await fetch(url)).status).toBe(403);
     expect((await fetch(url.split("?")[0]!, { method: "PUT", body: "x" })).status).toBe(403);
     expect((await fetch(url, { method: "PUT", body: "y".repeat(200) })).status).toBe(200);
+  });
+
+  it("records a failed ingest and commits nothing when the staged envelope is not the one the provider signed", async () => {
+    const api = await providerApi(datasetId);
+    const before = await versionCount(datasetId);
+    const plaintext = Buffer.from("id,value\n1,2\n");
+    const path = "signed.csv";
+    const envelopeBytes = 93 + 106 + 66 + plaintext.length + 16;
+    const session = await api.request<CreateUploadResponse>("POST", `/v1/datasets/${datasetId}/uploads`, {
+      files: [{ path, size: envelopeBytes }],
+    });
+    // A genuine envelope for this dataset, session and path, sealed to the attested ingest key...
+    const seal = async () => {
+      const pieces: Uint8Array[] = [];
+      const source = (async function* () {
+        yield plaintext;
+      })();
+      for await (const piece of sealEnvelope(source, {
+        datasetId,
+        uploadId: session.uploadId,
+        path,
+        ingestPublicKey: Buffer.from(session.ingestKey.publicKey, "hex"),
+        ingestKeyVersion: session.ingestKey.keyVersion,
+        plaintextLength: plaintext.length,
+      })) {
+        pieces.push(Uint8Array.from(piece));
+      }
+      return Buffer.concat(pieces);
+    };
+    const signed = await seal();
+    const staged = await seal();
+    expect(staged.length).toBe(envelopeBytes);
+    expect(staged.equals(signed)).toBe(false);
+    // ...but the provider signed another one (same size, other bytes): the edge cannot tell, ingest can.
+    const put = await fetch(session.files[0]!.url!, { method: "PUT", body: staged });
+    expect(put.status).toBe(200);
+    const authorization = await signUploadAuthorization(localAccount("provider"), {
+      chainId: stack.chainId,
+      hub,
+      datasetId,
+      uploadId: session.uploadId,
+      files: [
+        { index: 0, path, size: signed.length, sha256: createHash("sha256").update(signed).digest("hex") },
+      ],
+    });
+    let status = await api.request<UploadStatus>("POST", `/v1/uploads/${session.uploadId}/complete`, {
+      authorization,
+    });
+    const deadline = Date.now() + 60_000;
+    while ((status.state === "queued" || status.state === "ingesting") && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = await api.request<UploadStatus>("GET", `/v1/uploads/${session.uploadId}`);
+    }
+    expect(status).toMatchObject({
+      state: "failed",
+      version: null,
+      error: { code: "UPLOAD_SIGNATURE_INVALID" },
+    });
+    expect(await versionCount(datasetId)).toBe(before);
   });
 });

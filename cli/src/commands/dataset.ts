@@ -169,6 +169,9 @@ export const datasetCommands: CommandGroup = (program: Command, output: () => Ou
       const progress = new Map<string, number>();
       const status = await uploadDataset({
         api,
+        provider: account,
+        chainId: endpoints.chainId,
+        hub: endpoints.hub,
         datasetId,
         files: files.map((source) => ({ path: basename(source), source })),
         // Production Privacy Planes present TDX quotes; the development one a clearly marked dev quote.

@@ -131,6 +131,9 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
         });
         const status = await uploadDataset({
           api: providerApi,
+          provider,
+          chainId: endpoints.chainId,
+          hub: endpoints.hub,
           datasetId,
           files: [{ path: "cohort.csv", source: cohort.out }],
           verifier: createQuoteVerifier({

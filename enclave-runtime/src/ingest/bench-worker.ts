@@ -29,6 +29,9 @@ const Config = z.object({
   datasetKeyHex: z.string().length(64),
   ingestPrivateKeyHex: z.string().length(64),
   partBytes: z.number().int(),
+  /** The EIP-712 domain the bench signed the session in (the provider's signature is checked). */
+  chainId: z.number().int(),
+  hub: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
   inFlight: z.number().int(),
 });
 
@@ -75,6 +78,7 @@ if (config.mode === "copy") {
       },
       ingestPrivateKey: async () => Uint8Array.from(Buffer.from(config.ingestPrivateKeyHex, "hex")),
       chain,
+      signatureDomain: { chainId: config.chainId, hub: config.hub as `0x${string}` },
       derived: DEFAULT_DERIVED_BUILDERS,
       log: () => {},
       now: () => new Date(),

@@ -25,6 +25,7 @@ import { DEFAULT_DERIVED_BUILDERS, derivedBuilders } from "./derived";
 import { type IngestConsumer, startIngestConsumer } from "./ingest-consumer";
 import { ingestUpload } from "./ingest-upload";
 import { objectStoreFromConfig } from "./object-store";
+import { type StagingSweeper, startStagingSweeper } from "./staging-sweeper";
 
 type Log = (event: string, fields: Record<string, unknown>) => void;
 
@@ -80,6 +81,7 @@ export async function startIngest(
       return copy;
     },
     chain: chainVersions({ rpcUrl: config.RPC_URL, deployment, account }),
+    signatureDomain: { chainId: deployment.chainId, hub: deployment.contracts.hub.address },
     derived: options.policies
       ? derivedBuilders((datasetId) => options.policies!.samplePolicy(datasetId))
       : DEFAULT_DERIVED_BUILDERS,
@@ -103,10 +105,24 @@ export async function startIngest(
     ingest: (message) => ingestUpload(deps, message),
   });
   log("ingest.listening", { subscription: SUBSCRIPTIONS.ingest.name, recorder: account.address });
+  const sweeper: StagingSweeper | undefined =
+    config.STAGING_SWEEP_INTERVAL_SECONDS > 0
+      ? startStagingSweeper(
+          {
+            store,
+            buckets: deps.buckets,
+            now: () => new Date(),
+            graceSeconds: config.STAGING_SWEEP_GRACE_SECONDS,
+            log,
+          },
+          config.STAGING_SWEEP_INTERVAL_SECONDS,
+        )
+      : undefined;
 
   return {
     routes,
     async stop() {
+      await sweeper?.stop();
       await consumer.stop();
       await pubsub.close();
       ingestPair.wipe();

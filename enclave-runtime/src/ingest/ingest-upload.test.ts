@@ -14,7 +14,7 @@ import { deserializeFingerprintIndex } from "../gate/fingerprints/index";
 import { fingerprintBuilder, fingerprintVersionKey } from "./derived";
 import { ingestUpload } from "./ingest-upload";
 import type { MemoryObjectStore } from "./memory-object-store";
-import { DATASET, DATASET_KEY_BYTES, type StagedFile, stageUpload, testDeps } from "./test-support";
+import { DATASET, DATASET_KEY_BYTES, PROVIDER, type StagedFile, stageUpload, testDeps } from "./test-support";
 
 const COHORT = new TextEncoder().encode(
   CSV_HEADER + [...cohortRows({ participants: 400, seed: 7n })].map(csvLine).join(""),
@@ -201,7 +201,7 @@ describe("ingestUpload", () => {
         "retired",
         (chain) =>
           chain.datasets.set(DATASET, {
-            provider: "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc",
+            provider: PROVIDER,
             retired: true,
           }),
       ],

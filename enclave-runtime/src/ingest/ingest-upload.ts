@@ -11,7 +11,9 @@ import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  type AuthorizedFile,
   Cce4longError,
+  checkUploadAuthorization,
   type IngestStatusRecord,
   isCce4longError,
   UPLOAD_KEYS,
@@ -28,10 +30,12 @@ import {
 import type { IngestRequestedMessage } from "@cce4long/protocol/queue/messages";
 import { encryptBuffer, parseHeader } from "@cce4long/sealing";
 import type { DatasetKey } from "@cce4long/sealing/keys/types";
+import type { Hex } from "viem";
 import type { DerivedArtefactBuilder, TableFile } from "./derived";
 import type { ObjectStore } from "./object-store";
 import { writeObjectStream } from "./object-writer";
 import { DATASET_CHUNK_SIZE, reencryptEnvelope } from "./reencrypt";
+import { StagedDigest } from "./staged-digest";
 import { CsvObserver, matchSchema, sealedCsvRows } from "./tables";
 
 /** The chain as ingest needs it (implemented with viem in chain-versions.ts, faked in tests). */
@@ -53,6 +57,8 @@ export interface IngestDeps {
   /** The ingest X25519 private key of a version. */
   ingestPrivateKey(version: number): Promise<Uint8Array>;
   chain: DatasetVersionChain;
+  /** The EIP-712 domain the provider signs uploads in (docs/upload-envelope.md section 5). */
+  signatureDomain: { chainId: number; hub: Hex };
   derived: readonly DerivedArtefactBuilder[];
   log(event: string, fields: Record<string, unknown>): void;
   now(): Date;
@@ -70,6 +76,7 @@ export type IngestOutcome =
 const PERMANENT = new Set([
   "UPLOAD_ENVELOPE_INVALID",
   "UPLOAD_STATE_INVALID",
+  "UPLOAD_SIGNATURE_INVALID",
   "DATASET_MANIFEST_INVALID",
   "NOT_FOUND",
   "VALIDATION_FAILED",
@@ -82,9 +89,12 @@ export async function ingestUpload(
   const { datasetId, uploadId } = message;
   try {
     const session = await readSession(deps, message);
-    await ensureDatasetAccepts(deps, session);
+    const provider = await ensureDatasetAccepts(deps, session);
     const existing = await readExistingManifest(deps, session);
-    const manifest = existing ?? (await writeVersion(deps, session));
+    // Before anything is written: the chain's provider signed exactly these files (an expired statement
+    // only stands for a version an earlier attempt already committed, so a duplicate stays harmless).
+    const signed = await ensureSignedByProvider(deps, session, provider, existing?.committed === true);
+    const manifest = existing?.manifest ?? (await writeVersion(deps, session, signed));
     const committed = await commitOnce(deps, manifest);
     await deleteStaging(deps, session);
     await writeStatus(deps, session, {
@@ -140,20 +150,46 @@ async function readSession(deps: IngestDeps, message: IngestRequestedMessage): P
 }
 
 /** The chain, not the message or the session, says whether this provider may add a version. */
-async function ensureDatasetAccepts(deps: IngestDeps, session: UploadSessionRecord): Promise<void> {
+async function ensureDatasetAccepts(deps: IngestDeps, session: UploadSessionRecord): Promise<string> {
   const dataset = await deps.chain.dataset(session.datasetId);
   if (dataset === null) throw stateInvalid("the dataset is not registered on-chain");
   if (dataset.provider.toLowerCase() !== session.provider.toLowerCase()) {
     throw stateInvalid("the upload's provider is not the dataset's provider on-chain");
   }
   if (dataset.retired) throw stateInvalid("the dataset is retired");
+  return dataset.provider;
+}
+
+/**
+ * The provider's EIP-712 statement over this dataset, this session and every file (path, envelope
+ * size, envelope SHA-256) must be signed by the provider the chain names now; the staged bytes are
+ * then checked against the signed size and hash while they are ingested (StagedDigest).
+ */
+async function ensureSignedByProvider(
+  deps: IngestDeps,
+  session: UploadSessionRecord,
+  provider: string,
+  alreadyCommitted: boolean,
+): Promise<Map<number, AuthorizedFile>> {
+  if (session.authorization === null)
+    throw signatureInvalid("the upload session carries no provider signature");
+  const nowSeconds = Math.floor(deps.now().getTime() / 1000);
+  const check = await checkUploadAuthorization(session, session.authorization, {
+    provider,
+    chainId: deps.signatureDomain.chainId,
+    hub: deps.signatureDomain.hub,
+    // A committed version was checked in full when it was ingested; only the clock has moved since.
+    nowSeconds: alreadyCommitted ? null : nowSeconds,
+  });
+  if (!check.ok) throw signatureInvalid(check.reason);
+  return new Map(check.files.map((f) => [f.index, f]));
 }
 
 /** A manifest from an earlier attempt, if it is intact and every object it names is present. */
 async function readExistingManifest(
   deps: IngestDeps,
   session: UploadSessionRecord,
-): Promise<DatasetManifest | null> {
+): Promise<{ manifest: DatasetManifest; committed: boolean } | null> {
   const key = UPLOAD_KEYS.uploadManifest(session.datasetId, session.uploadId);
   const bytes = await deps.store.getBytes(deps.buckets.datasets, key);
   if (bytes === null) return null;
@@ -165,7 +201,7 @@ async function readExistingManifest(
     return null;
   }
   const committed = await deps.chain.findVersion(session.datasetId, manifest.root);
-  if (committed !== null) return manifest;
+  if (committed !== null) return { manifest, committed: true };
   for (const entry of manifest.entries) {
     if ((await deps.store.head(deps.buckets.datasets, entry.objectKey)) !== entry.ciphertextBytes) {
       deps.log("ingest.manifest-discarded", {
@@ -176,10 +212,14 @@ async function readExistingManifest(
       return null;
     }
   }
-  return manifest;
+  return { manifest, committed: false };
 }
 
-async function writeVersion(deps: IngestDeps, session: UploadSessionRecord): Promise<DatasetManifest> {
+async function writeVersion(
+  deps: IngestDeps,
+  session: UploadSessionRecord,
+  signed: ReadonlyMap<number, AuthorizedFile>,
+): Promise<DatasetManifest> {
   await writeStatus(deps, session, {
     state: "ingesting",
     version: null,
@@ -193,28 +233,37 @@ async function writeVersion(deps: IngestDeps, session: UploadSessionRecord): Pro
     const entries: ManifestEntry[] = [];
     const tables: TableFile[] = [];
     for (const file of [...session.files].sort((a, b) => a.index - b.index)) {
-      const source = await deps.store.getStream(deps.buckets.staging, file.objectKey);
-      if (source === null) throw stateInvalid(`file ${file.index} (${file.path}) was never uploaded`);
+      const stream = await deps.store.getStream(deps.buckets.staging, file.objectKey);
+      if (stream === null) throw stateInvalid(`file ${file.index} (${file.path}) was never uploaded`);
+      // Hashed as it is read: the one pass that decrypts also proves these are the signed bytes.
+      const staged = new StagedDigest(stream);
+      const source = staged.stream();
       const isCsv = file.path.toLowerCase().endsWith(".csv");
       const csv = isCsv ? new CsvObserver() : undefined;
       const objectKey = UPLOAD_KEYS.dataFile(session.datasetId, session.uploadId, file.index);
       // A CSV's ciphertext is also kept in a local file, so derived builders can re-read it.
       const localCopy = isCsv ? join(temp, `${file.index}.c4le`) : undefined;
-      const result = await reencryptEnvelope({
-        source,
-        context: { datasetId: session.datasetId, uploadId: session.uploadId, path: file.path },
-        ingestPrivateKey: deps.ingestPrivateKey,
-        datasetKey,
-        observePlaintext: csv ? (piece) => csv.observe(piece) : undefined,
-        write: (ciphertext) =>
-          writeObjectStream(
-            deps.store,
-            deps.buckets.datasets,
-            objectKey,
-            localCopy ? teeToFile(ciphertext, localCopy) : ciphertext,
-            { ...deps.write, partSize: partSizeFor(file.size, deps.write.partSize) },
-          ),
-      });
+      let result: Awaited<ReturnType<typeof reencryptEnvelope>>;
+      try {
+        result = await reencryptEnvelope({
+          source,
+          context: { datasetId: session.datasetId, uploadId: session.uploadId, path: file.path },
+          ingestPrivateKey: deps.ingestPrivateKey,
+          datasetKey,
+          observePlaintext: csv ? (piece) => csv.observe(piece) : undefined,
+          write: (ciphertext) =>
+            writeObjectStream(
+              deps.store,
+              deps.buckets.datasets,
+              objectKey,
+              localCopy ? teeToFile(ciphertext, localCopy) : ciphertext,
+              { ...deps.write, partSize: partSizeFor(file.size, deps.write.partSize) },
+            ),
+        });
+        await staged.ensureMatches(signed.get(file.index)!, `file ${file.index} (${file.path})`);
+      } finally {
+        await staged.close();
+      }
       const schema = matchSchema(csv?.headerColumns);
       if (schema !== undefined && localCopy !== undefined) {
         tables.push({ path: file.path, schema, rows: sealedCsvRows(localCopy, datasetKey.key) });
@@ -358,6 +407,10 @@ async function* single(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 export function partSizeFor(objectBytes: number, configured: number): number {
   const MiB = 1024 * 1024;
   return Math.max(configured, Math.ceil(objectBytes / 9_000 / MiB) * MiB);
+}
+
+function signatureInvalid(message: string): Cce4longError {
+  return new Cce4longError("UPLOAD_SIGNATURE_INVALID", message);
 }
 
 function stateInvalid(message: string): Cce4longError {

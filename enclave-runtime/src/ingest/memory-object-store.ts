@@ -3,11 +3,11 @@
  * chosen operation, which is how tests simulate a crash between two ingest steps.
  */
 import { Cce4longError } from "@cce4long/protocol";
-import type { CompletedPart, ObjectStore } from "./object-store";
+import type { CompletedPart, ObjectLister, ObjectStore } from "./object-store";
 
 export type StoreOperation = "get" | "head" | "put" | "delete" | "uploadPart" | "completeMultipart";
 
-export class MemoryObjectStore implements ObjectStore {
+export class MemoryObjectStore implements ObjectStore, ObjectLister {
   readonly objects = new Map<string, Uint8Array>();
   readonly #multipart = new Map<string, Map<number, Uint8Array>>();
   /** Return true to make that operation throw (a simulated crash). */
@@ -48,6 +48,12 @@ export class MemoryObjectStore implements ObjectStore {
   async delete(bucket: string, key: string): Promise<void> {
     this.#check("delete", bucket, key);
     this.objects.delete(`${bucket}/${key}`);
+  }
+
+  async list(bucket: string, prefix: string): Promise<string[]> {
+    return this.keys(bucket)
+      .map((k) => k.slice(bucket.length + 1))
+      .filter((k) => k.startsWith(prefix));
   }
 
   async createMultipart(bucket: string, key: string): Promise<string> {

@@ -38,11 +38,19 @@ export interface ObjectStore {
   abortMultipart(bucket: string, key: string, uploadId: string): Promise<void>;
 }
 
+/** Listing by prefix: only the staging sweeper needs it (ingest itself always knows its keys). */
+export interface ObjectLister {
+  /** Every key under `prefix`, in key order (all pages). */
+  list(bucket: string, prefix: string): Promise<string[]>;
+}
+
 export interface S3ObjectStoreOptions {
   endpoint: string;
   region: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /** ListObjects max-keys; unset: the store's default (1,000). Tests set it low to exercise paging. */
+  listPageSize?: number;
 }
 
 /** The Privacy Plane's object store, from its configuration (one place reads those four settings). */
@@ -61,9 +69,10 @@ export function objectStoreFromConfig(config: {
 }
 
 /** Path-style S3 over SigV4. Bulk bodies are sent UNSIGNED-PAYLOAD (integrity: TLS, and our own hashes). */
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements ObjectStore, ObjectLister {
   readonly #client: AwsClient;
   readonly #endpoint: string;
+  readonly #listPageSize: number | undefined;
 
   constructor(options: S3ObjectStoreOptions) {
     this.#client = new AwsClient({
@@ -73,6 +82,7 @@ export class S3ObjectStore implements ObjectStore {
       region: options.region,
     });
     this.#endpoint = options.endpoint.replace(/\/+$/, "");
+    this.#listPageSize = options.listPageSize;
   }
 
   async getStream(bucket: string, key: string): Promise<AsyncIterable<Uint8Array> | null> {
@@ -119,6 +129,31 @@ export class S3ObjectStore implements ObjectStore {
     if (res.status === 404) return;
     await this.#ensureOk(res, "DELETE", key);
     await res.body?.cancel();
+  }
+
+  /**
+   * ListObjects (version 1) paged by `marker` = the last key seen: S3, GCS's XML API and R2 all serve it,
+   * and the local s3rver cannot page ListObjectsV2 on Node 22 (its continuation token needs the removed
+   * crypto.createCipher).
+   */
+  async list(bucket: string, prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let marker: string | undefined;
+    while (true) {
+      const query = [
+        `prefix=${encodeURIComponent(prefix)}`,
+        ...(this.#listPageSize === undefined ? [] : [`max-keys=${this.#listPageSize}`]),
+        ...(marker === undefined ? [] : [`marker=${encodeURIComponent(marker)}`]),
+      ].join("&");
+      const res = await this.#send("GET", bucket, "", { query });
+      await this.#ensureOk(res, "ListObjects", prefix);
+      const xml = await res.text();
+      const page = [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => unescapeXml(m[1]!));
+      keys.push(...page);
+      if (!/<IsTruncated>true<\/IsTruncated>/.test(xml)) return keys;
+      if (page.length === 0) throw failed("ListObjects was truncated but returned no key", { prefix });
+      marker = page[page.length - 1];
+    }
   }
 
   async createMultipart(bucket: string, key: string): Promise<string> {
@@ -219,6 +254,15 @@ function quoteEtag(etag: string): string {
 
 function escapeXml(value: string): string {
   return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function unescapeXml(value: string): string {
+  return value
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 }
 
 /** Keys are path segments: each is URI-encoded, `/` kept (S3's canonical URI rules). */

@@ -2,20 +2,30 @@
  * Test support for ingest (runs in Node under vitest only): a fake chain, fixed keys, and a provider
  * that stages an upload into a MemoryObjectStore exactly as the SDK and the edge API would.
  */
-import { randomBytes } from "node:crypto";
+
+import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
-import { UPLOAD_KEYS, type UploadSessionRecord } from "@cce4long/protocol";
+import { type StagedFileDigest, signUploadAuthorization } from "@cce4long/cli/sdk/upload-authorization";
+import { UPLOAD_KEYS, type UploadAuthorization, type UploadSessionRecord } from "@cce4long/protocol";
 import type { IngestRequestedMessage } from "@cce4long/protocol/queue/messages";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { keyFingerprint, x25519PublicKey } from "@cce4long/sealing/keys/derive";
 import type { DatasetKey } from "@cce4long/sealing/keys/types";
+import type { Hex, LocalAccount } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import type { DerivedArtefactBuilder } from "./derived";
 import { sealEnvelope } from "./envelope";
 import type { DatasetVersionChain, IngestDeps } from "./ingest-upload";
 import { MemoryObjectStore } from "./memory-object-store";
 
 export const DATASET = `0x${"ab".repeat(32)}`;
-export const PROVIDER = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
+/** The dataset's provider in tests (a throwaway key; signs the upload sessions stageUpload writes). */
+export const PROVIDER_ACCOUNT = privateKeyToAccount(`0x${"5e".repeat(32)}`);
+export const PROVIDER = PROVIDER_ACCOUNT.address.toLowerCase();
+/** The EIP-712 domain ingest verifies upload signatures in. */
+export const SIGNATURE_DOMAIN = { chainId: 31337, hub: `0x${"4b".repeat(20)}` as Hex };
+/** testDeps' clock, in unix seconds. */
+export const NOW_SECONDS = Date.parse("2026-11-21T10:00:00.000Z") / 1000;
 export const DATASET_KEY_BYTES = new Uint8Array(32).map((_, i) => 200 - i);
 export const INGEST_PRIVATE_KEY = new Uint8Array(32).map((_, i) => i + 1);
 export const INGEST_PUBLIC_KEY = x25519PublicKey(INGEST_PRIVATE_KEY);
@@ -88,6 +98,7 @@ export function testDeps(
       return INGEST_PRIVATE_KEY.slice();
     },
     chain,
+    signatureDomain: SIGNATURE_DOMAIN,
     derived,
     log: (event, fields) => logs.push({ event, fields }),
     now: () => new Date("2026-11-21T10:00:00.000Z"),
@@ -107,7 +118,18 @@ export interface StagedFile {
 export async function stageUpload(
   store: MemoryObjectStore,
   files: readonly StagedFile[],
-  options: { uploadId?: string; datasetId?: string; provider?: string; completed?: boolean } = {},
+  options: {
+    uploadId?: string;
+    datasetId?: string;
+    provider?: string;
+    completed?: boolean;
+    /** Who signs (default the provider); null leaves the session unsigned. */
+    signer?: LocalAccount | null;
+    /** Changes the signed statement before it is signed (the refusal tests). */
+    alterSigned?: (signed: SignedUploadInput) => SignedUploadInput;
+    /** Changes the stored authorization after signing. */
+    alterAuthorization?: (authorization: UploadAuthorization) => UploadAuthorization;
+  } = {},
 ): Promise<IngestRequestedMessage> {
   const uploadId = options.uploadId ?? randomBytes(16).toString("hex");
   const datasetId = options.datasetId ?? DATASET;
@@ -119,7 +141,9 @@ export async function stageUpload(
     expiresAt: "2026-11-22T09:00:00.000Z",
     completedAt: options.completed === false ? null : "2026-11-21T09:30:00.000Z",
     files: [],
+    authorization: null,
   };
+  const digests: StagedFileDigest[] = [];
   for (const [index, file] of files.entries()) {
     const bytes = await collect(
       sealEnvelope(one(file.plaintext), {
@@ -133,6 +157,12 @@ export async function stageUpload(
     );
     const objectKey = UPLOAD_KEYS.staged(datasetId, uploadId, index);
     await store.put(BUCKETS.staging, objectKey, bytes);
+    digests.push({
+      index,
+      path: file.path,
+      size: bytes.length,
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+    });
     session.files.push({
       index,
       path: file.path,
@@ -141,6 +171,18 @@ export async function stageUpload(
       multipartUploadId: null,
       partSize: null,
     });
+  }
+  const signer = options.signer === undefined ? PROVIDER_ACCOUNT : options.signer;
+  if (signer !== null && session.completedAt !== null) {
+    const input: SignedUploadInput = {
+      ...SIGNATURE_DOMAIN,
+      datasetId,
+      uploadId,
+      files: digests,
+      expiresAt: NOW_SECONDS + 3600,
+    };
+    const authorization = await signUploadAuthorization(signer, options.alterSigned?.(input) ?? input);
+    session.authorization = options.alterAuthorization?.(authorization) ?? authorization;
   }
   await store.put(
     BUCKETS.staging,
@@ -156,6 +198,8 @@ export async function stageUpload(
     submittedAt: "2026-11-21T09:30:00.000Z",
   };
 }
+
+export type SignedUploadInput = Parameters<typeof signUploadAuthorization>[1] & { expiresAt: number };
 
 export async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];

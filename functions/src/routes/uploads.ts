@@ -9,17 +9,20 @@ import {
   CompleteUploadRequestSchema,
   CreateUploadRequestSchema,
   CreateUploadResponseSchema,
+  checkUploadAuthorization,
   DatasetUploadPathSchema,
   DEFAULT_PART_BYTES,
   IngestKeySchema,
   IngestStatusRecordSchema,
   MAX_PARTS,
+  MAX_UPLOAD_AUTHORIZATION_SECONDS,
   PRESIGNED_URL_TTL_SECONDS,
   RefreshUrlsRequestSchema,
   RefreshUrlsResponseSchema,
   SINGLE_PUT_MAX_BYTES,
   UPLOAD_KEYS,
   UPLOAD_SESSION_TTL_SECONDS,
+  type UploadAuthorization,
   UploadPathSchema,
   type UploadSessionRecord,
   UploadSessionRecordSchema,
@@ -33,6 +36,7 @@ import {
 } from "@cce4long/protocol/queue/messages";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { type Context, Hono } from "hono";
+import type { Hex } from "viem";
 import type { AppEnv } from "../env";
 import { requireClaims, requireRole } from "../middleware/auth";
 import { jsonBody, pathParams } from "../middleware/validate";
@@ -75,12 +79,23 @@ const complete = defineOperation({
   path: "/v1/uploads/{uploadId}/complete",
   operationId: "completeUpload",
   summary: "Finish the uploads (multipart ETags for large files) and queue ingest",
+  description:
+    "`authorization` is the provider's EIP-712 UploadAuthorization over the dataset, this session and each " +
+    "staged envelope's path, size and SHA-256 (docs/upload-envelope.md section 5). It is checked here against " +
+    "the signed-in provider and stored unchanged; the Privacy Plane ingests only if the dataset's on-chain " +
+    "provider signed it and the staged bytes match.",
   tag: "uploads",
   roles: ["provider"],
   params: UploadPathSchema,
   body: CompleteUploadRequestSchema,
   responses: { 202: { description: "Queued for ingest", schema: UploadStatusSchema } },
-  errors: ["NOT_FOUND", "UPLOAD_STATE_INVALID", "OBJECT_STORE_FAILED", "QUEUE_UNAVAILABLE"],
+  errors: [
+    "NOT_FOUND",
+    "UPLOAD_STATE_INVALID",
+    "UPLOAD_SIGNATURE_INVALID",
+    "OBJECT_STORE_FAILED",
+    "QUEUE_UNAVAILABLE",
+  ],
 });
 
 const status = defineOperation({
@@ -176,6 +191,32 @@ function ensureOpen(session: UploadSessionRecord, now: number): void {
     throw new Cce4longError("UPLOAD_STATE_INVALID", "This upload session has expired");
 }
 
+/**
+ * Early refusal of a signature the Privacy Plane would refuse anyway (wrong signer, files, expiry), so
+ * the provider learns at once and nothing is queued. The Privacy Plane re-checks against the chain and
+ * the staged bytes; this check is a courtesy, not the control.
+ */
+async function ensureSignedBySessionProvider(
+  c: Context<AppEnv>,
+  session: UploadSessionRecord,
+  authorization: UploadAuthorization,
+): Promise<void> {
+  const config = c.var.config;
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  if (authorization.expiresAt > nowSeconds + MAX_UPLOAD_AUTHORIZATION_SECONDS) {
+    throw new Cce4longError("UPLOAD_SIGNATURE_INVALID", "The upload signature's expiry is too far ahead", {
+      detail: { maxSeconds: MAX_UPLOAD_AUTHORIZATION_SECONDS },
+    });
+  }
+  const check = await checkUploadAuthorization(session, authorization, {
+    provider: session.provider,
+    chainId: config.CHAIN_ID,
+    hub: config.HUB_ADDRESS as Hex,
+    nowSeconds,
+  });
+  if (!check.ok) throw new Cce4longError("UPLOAD_SIGNATURE_INVALID", check.reason);
+}
+
 async function statusOf(store: ObjectStoreClient, session: UploadSessionRecord): Promise<UploadStatus> {
   const base: UploadStatus = {
     uploadId: session.uploadId,
@@ -244,6 +285,7 @@ export const uploadsRoutes = new Hono<AppEnv>()
         expiresAt: new Date(now + UPLOAD_SESSION_TTL_SECONDS * 1000).toISOString(),
         completedAt: null,
         files: [],
+        authorization: null,
       };
       for (const [index, file] of body.files.entries()) {
         const objectKey = UPLOAD_KEYS.staged(datasetId, uploadId, index);
@@ -305,7 +347,9 @@ export const uploadsRoutes = new Hono<AppEnv>()
         return c.json(current, 202);
       }
       ensureOpen(session, Date.now());
-      const reported = new Map(c.req.valid("json").files.map((f) => [f.index, f.parts] as const));
+      const body = c.req.valid("json");
+      await ensureSignedBySessionProvider(c, session, body.authorization);
+      const reported = new Map(body.files.map((f) => [f.index, f.parts] as const));
       for (const file of session.files) {
         if (file.multipartUploadId !== null) {
           const parts = reported.get(file.index);
@@ -329,7 +373,11 @@ export const uploadsRoutes = new Hono<AppEnv>()
           });
         }
       }
-      const completed: UploadSessionRecord = { ...session, completedAt: new Date().toISOString() };
+      const completed: UploadSessionRecord = {
+        ...session,
+        completedAt: new Date().toISOString(),
+        authorization: body.authorization,
+      };
       await store.writeJson(BUCKETS.staging, UPLOAD_KEYS.session(session.uploadId), completed);
       await publishIngest(c, session, completed.completedAt!);
       return c.json(await statusOf(store, completed), 202);

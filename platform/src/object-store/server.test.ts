@@ -3,7 +3,7 @@
  * unsigned, badly signed, expired, wrong-key and tampered-body requests; presigned URLs are scoped.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AwsClient } from "aws4fetch";
@@ -124,5 +124,42 @@ describe("object store", () => {
     const res = await client.fetch(`${store.endpoint}/b1/?list-type=2`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("<Key>a.txt</Key>");
+  });
+
+  it("aborts a multipart upload only when signed, and only for its own key (s3rver lacks the call)", async () => {
+    const created = await client.fetch(`${store.endpoint}/b1/big.bin?uploads`, { method: "POST" });
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await created.text())![1]!;
+    const part = await client.fetch(`${store.endpoint}/b1/big.bin?partNumber=1&uploadId=${uploadId}`, {
+      method: "PUT",
+      body: "part one",
+      headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+    });
+    expect(part.status).toBe(200);
+    const folder = join(dir, "objects", "b1", "._S3rver_uploads", uploadId);
+    expect(existsSync(folder)).toBe(true);
+
+    expect(
+      (await fetch(`${store.endpoint}/b1/big.bin?uploadId=${uploadId}`, { method: "DELETE" })).status,
+    ).toBe(403);
+    const otherKey = await client.fetch(`${store.endpoint}/b1/other.bin?uploadId=${uploadId}`, {
+      method: "DELETE",
+    });
+    expect(otherKey.status).toBe(404);
+    expect(await otherKey.text()).toContain("NoSuchUpload");
+    const traversal = await client.fetch(`${store.endpoint}/b1/big.bin?uploadId=..%2F..%2Fx`, {
+      method: "DELETE",
+    });
+    expect(traversal.status).toBe(404);
+    expect(existsSync(folder)).toBe(true);
+
+    const aborted = await client.fetch(`${store.endpoint}/b1/big.bin?uploadId=${uploadId}`, {
+      method: "DELETE",
+    });
+    expect(aborted.status).toBe(204);
+    expect(existsSync(folder)).toBe(false);
+    const again = await client.fetch(`${store.endpoint}/b1/big.bin?uploadId=${uploadId}`, {
+      method: "DELETE",
+    });
+    expect(again.status).toBe(404);
   });
 });

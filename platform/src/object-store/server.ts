@@ -15,6 +15,7 @@ import {
 } from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { abortMultipart, parseAbortMultipart } from "./abort-multipart";
 import { type Credentials, type SigV4Failure, verifySigV4 } from "./sigv4-verify";
 
 const require = createRequire(import.meta.url);
@@ -57,8 +58,9 @@ export async function startObjectStore(options: ObjectStoreOptions): Promise<Run
   const socketPath = join(privateDir, "s3rver.sock");
   rmSync(socketPath, { force: true });
 
+  const objectsDir = join(options.directory, "objects");
   const backend = new S3rver({
-    directory: join(options.directory, "objects"),
+    directory: objectsDir,
     silent: true,
     // The front below is the authority on signatures; s3rver's own check mishandles some
     // bucket-level requests (it drops the trailing slash of the signed path).
@@ -70,7 +72,7 @@ export async function startObjectStore(options: ObjectStoreOptions): Promise<Run
 
   const secrets = new Map(options.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
   const front = createServer((req, res) => {
-    handle(req, res, socketPath, (id) => secrets.get(id)).catch(() => {
+    handle(req, res, socketPath, objectsDir, (id) => secrets.get(id)).catch(() => {
       if (!res.headersSent) sendError(res, 500, "InternalError", "internal error");
       else res.destroy();
     });
@@ -95,6 +97,7 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   socketPath: string,
+  objectsDir: string,
   lookup: (id: string) => string | undefined,
 ): Promise<void> {
   const rawUrl = req.url ?? "/";
@@ -136,6 +139,13 @@ async function handle(
       return;
     }
     body = buffered;
+  }
+  // s3rver lacks AbortMultipartUpload; the front answers it (signature already checked above).
+  const abort = parseAbortMultipart(req.method, rawUrl);
+  if (abort !== undefined) {
+    req.resume();
+    await abortMultipart(objectsDir, abort, res);
+    return;
   }
   forward(req, res, socketPath, body);
 }

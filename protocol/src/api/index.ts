@@ -14,5 +14,6 @@ export * from "./problem";
 export * from "./rentals";
 export * from "./results";
 export * from "./reviews";
+export * from "./upload-authorization";
 export * from "./uploads";
 export * from "./webhooks";

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { DatasetFilePathSchema } from "../datasets/manifest";
 import { AddressSchema, DatasetIdSchema, TimestampSchema } from "./common";
+import { UploadAuthorizationSchema } from "./upload-authorization";
 
 /** 16 random bytes as 32 lowercase hex characters. */
 export const UploadIdSchema = z
@@ -142,6 +143,8 @@ export const CompleteUploadRequestSchema = z.object({
     )
     .max(1000)
     .default([]),
+  /** The provider's EIP-712 signature over the session's files as staged (upload-authorization.ts). */
+  authorization: UploadAuthorizationSchema,
 });
 export type CompleteUploadRequest = z.infer<typeof CompleteUploadRequestSchema>;
 
@@ -191,6 +194,8 @@ export const UploadSessionRecordSchema = z.object({
       partSize: z.number().int().nullable(),
     }),
   ),
+  /** Set with completedAt: the provider's signature, passed through (the Privacy Plane checks it). */
+  authorization: UploadAuthorizationSchema.nullable().default(null),
 });
 export type UploadSessionRecord = z.infer<typeof UploadSessionRecordSchema>;
 
@@ -215,6 +220,8 @@ export type IngestStatusRecord = z.infer<typeof IngestStatusRecordSchema>;
 
 /** Every object key of an upload, in one place (staging bucket and datasets bucket). */
 export const UPLOAD_KEYS = {
+  /** staging: every session record (the staging sweeper lists them). */
+  sessionsPrefix: "sessions/",
   /** staging: the session record. */
   session: (uploadId: string) => `sessions/${uploadId}.json`,
   /** staging: everything staged for one upload (deleted after ingest). */

@@ -76,6 +76,7 @@ export const ERROR_CODES = {
   // --- uploads and ingest (edge API uploads, Privacy Plane ingest, docs/upload-envelope.md) -----
   UPLOAD_ENVELOPE_INVALID: { status: 422, title: "Upload envelope invalid" },
   UPLOAD_STATE_INVALID: { status: 409, title: "Upload session is not in a state that allows this" },
+  UPLOAD_SIGNATURE_INVALID: { status: 422, title: "Upload not signed by the dataset's provider as staged" },
   DATASET_MANIFEST_INVALID: { status: 422, title: "Dataset manifest failed verification" },
   OBJECT_STORE_FAILED: { status: 502, title: "Object store request failed" },
 
