@@ -18,6 +18,11 @@ type StoreConfig = Pick<
 >;
 
 const TIMEOUT_MS = 10_000;
+/**
+ * Completing a multipart upload joins its parts server-side: S3 documents that this can take minutes
+ * for large objects (the local stand-in re-reads and re-writes the whole object), so it gets longer.
+ */
+const COMPLETE_TIMEOUT_MS = 120_000;
 const MAX_RECORD_BYTES = 1024 * 1024;
 
 export class ObjectStoreClient {
@@ -81,6 +86,8 @@ export class ObjectStoreClient {
       url,
       { method: "POST", body: xml, headers: { "content-type": "application/xml" } },
       key,
+      false,
+      COMPLETE_TIMEOUT_MS,
     );
     const text = await response.text();
     if (text.includes("<Error>")) throw failed({ key, reason: "completion refused" });
@@ -134,10 +141,16 @@ export class ObjectStoreClient {
     return signed.url;
   }
 
-  private async send(url: string, init: RequestInit, key: string, allow404 = false): Promise<Response> {
+  private async send(
+    url: string,
+    init: RequestInit,
+    key: string,
+    allow404 = false,
+    timeoutMs = TIMEOUT_MS,
+  ): Promise<Response> {
     let response: Response;
     try {
-      response = await this.aws.fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      response = await this.aws.fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       throw failed({ key, reason: "unreachable" }, error);
     }
