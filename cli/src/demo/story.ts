@@ -203,6 +203,30 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
     );
 
     const jobContext = { datasetId, consumerApi: api, consumerHub, providerHub, workDir: work };
+    /** The dataset's reviewer, signed in through the edge API, finds the item in its queue and decides. */
+    const reviewerDecides = async (jobId: Hex, decision: "approve" | "reject", reason: string) => {
+      const reviewerApi = new ApiClient({ baseUrl: endpoints.api });
+      await reviewerApi.signIn(reviewer, {
+        chainId: endpoints.chainId,
+        role: { kind: "reviewer", datasetId },
+      });
+      const queue = await reviewerApi.request<ReviewQueueResponse>(
+        "GET",
+        `/v1/reviews?datasetId=${datasetId}`,
+      );
+      const item = queue.items.find((i) => String(i.jobId) === jobId);
+      if (item === undefined) throw new Error(`${jobId} is not in the reviewer's queue`);
+      const signed = await signReviewDecision(reviewer, {
+        chainId: endpoints.chainId,
+        hub: endpoints.hub,
+        jobId,
+        datasetId,
+        outputsCommitment: String(item.outputsCommitment) as Hex,
+        decision,
+        reason,
+      });
+      await reviewerApi.request("POST", `/v1/reviews/${jobId}/decision`, signed);
+    };
     const survival = await narrator.step(
       "The researcher runs a survival analysis in Privacy Mode",
       "Kaplan-Meier by age band and a Cox model on clock-age acceleration: requested on-chain, run in an attested sandbox on the full data with no network, outputs checked by the Output Gate.",
@@ -275,27 +299,11 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
       async () => {
         const job = await requestExampleJob({ example: "network-probe", ...jobContext });
         await waitForJob(consumerHub, job.jobId, { until: [JobStatus.UnderReview] });
-        const reviewerApi = new ApiClient({ baseUrl: endpoints.api });
-        await reviewerApi.signIn(reviewer, {
-          chainId: endpoints.chainId,
-          role: { kind: "reviewer", datasetId },
-        });
-        const queue = await reviewerApi.request<ReviewQueueResponse>(
-          "GET",
-          `/v1/reviews?datasetId=${datasetId}`,
+        await reviewerDecides(
+          job.jobId,
+          "reject",
+          "Free-text network diagnostics are not needed for the analysis and are not released.",
         );
-        const item = queue.items.find((i) => String(i.jobId) === job.jobId);
-        if (item === undefined) throw new Error("the job is not in the reviewer's queue");
-        const decision = await signReviewDecision(reviewer, {
-          chainId: endpoints.chainId,
-          hub: endpoints.hub,
-          jobId: job.jobId,
-          datasetId,
-          outputsCommitment: String(item.outputsCommitment) as Hex,
-          decision: "reject",
-          reason: "Free-text network diagnostics are not needed for the analysis and are not released.",
-        });
-        await reviewerApi.request("POST", `/v1/reviews/${job.jobId}/decision`, decision);
         const status = await waitForJob(consumerHub, job.jobId, { until: [JobStatus.Rejected] });
         return statusName(status);
       },
@@ -306,27 +314,11 @@ export async function runStory(options: StoryOptions): Promise<StoryOutcome> {
       "The reviewer approves the researcher's Explore note, which reaches the researcher encrypted",
       "The held note is in the same reviewer queue as job outputs. The reviewer signs an approval with a reason; the Privacy Plane encrypts the note to the researcher's key and signs its Result Manifest; `cce4long job result` downloads, verifies and decrypts it.",
       async () => {
-        const reviewerApi = new ApiClient({ baseUrl: endpoints.api });
-        await reviewerApi.signIn(reviewer, {
-          chainId: endpoints.chainId,
-          role: { kind: "reviewer", datasetId },
-        });
-        const queue = await reviewerApi.request<ReviewQueueResponse>(
-          "GET",
-          `/v1/reviews?datasetId=${datasetId}`,
+        await reviewerDecides(
+          explored.exportId,
+          "approve",
+          "A one-line description of the sample; no values of any participant.",
         );
-        const item = queue.items.find((i) => String(i.jobId) === explored.exportId);
-        if (item === undefined) throw new Error("the held note is not in the reviewer's queue");
-        const decision = await signReviewDecision(reviewer, {
-          chainId: endpoints.chainId,
-          hub: endpoints.hub,
-          jobId: explored.exportId,
-          datasetId,
-          outputsCommitment: String(item.outputsCommitment) as Hex,
-          decision: "approve",
-          reason: "A one-line description of the sample; no values of any participant.",
-        });
-        await reviewerApi.request("POST", `/v1/reviews/${explored.exportId}/decision`, decision);
         await waitForJob(consumerHub, explored.exportId, { until: [JobStatus.ResultReleased] });
         const out = join(work, "explore-note");
         const code = await runCli([
