@@ -18,12 +18,12 @@ import {
 import { Findings } from "./findings";
 import type { FingerprintIndex } from "./fingerprints/fingerprint-index";
 import { type LeakageScan, type ScanTable, scanForLeakage } from "./fingerprints/scan";
+import { type CsvScanOptions, scanCsv } from "./parallel-scan/scan-csv";
 import { decodeText, expectedContent, sniffContent } from "./parse/content-type";
 import { parseCsv } from "./parse/csv";
 import type { CsvScan } from "./parse/csv-scan";
 import { jsonToTable } from "./parse/json";
 import { parseParquet } from "./parse/parquet";
-import { type CsvScanOptions, scanCsv } from "./parallel-scan/scan-csv";
 import type { Table } from "./parse/table";
 import { textToScanTable } from "./parse/text";
 

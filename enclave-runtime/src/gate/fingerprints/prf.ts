@@ -31,7 +31,9 @@ export class FingerprintKey {
       });
     }
     this.#key =
-      expanded === EXPANDED ? Uint8Array.from(datasetKey) : expandKey(datasetKey, GATE_FINGERPRINT_TAG_KEY_LABEL);
+      expanded === EXPANDED
+        ? Uint8Array.from(datasetKey)
+        : expandKey(datasetKey, GATE_FINGERPRINT_TAG_KEY_LABEL);
   }
 
   /**

@@ -5,8 +5,9 @@
  * exits or answers with an error fails its slice with GATE_SCAN_FAILED, and is replaced on next use:
  * the gate run then fails closed, it never turns into an approval.
  */
-import { availableParallelism } from "node:os";
+
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { Cce4longError } from "@cce4long/protocol";

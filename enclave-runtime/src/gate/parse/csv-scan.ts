@@ -70,7 +70,10 @@ export interface CsvLayout {
 /** Scans the rows of a CSV file (valid UTF-8) against the index; the first record is the header. */
 export function scanCsvBytes(index: FingerprintIndex, bytes: Uint8Array): CsvScan {
   const layout = readCsvLayout(bytes);
-  return { header: layout.header, scan: scanCsvRecords(index, bytes, layout, layout.bodyStart, bytes.length) };
+  return {
+    header: layout.header,
+    scan: scanCsvRecords(index, bytes, layout, layout.bodyStart, bytes.length),
+  };
 }
 
 /** The separator and the header record (the first record parseCsv keeps). */
