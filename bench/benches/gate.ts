@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
 import { CSV_HEADER, csvLine } from "@cce4long/cli/cohort/csv";
 import { cohortRows } from "@cce4long/cli/cohort/rows";
 import { LONGEVITY_COHORT_SCHEMA } from "@cce4long/protocol/datasets/longevity-cohort";
@@ -81,6 +82,41 @@ async function timeAsync(fn: () => Promise<unknown>, runs = 3): Promise<Timed> {
   }
   samples.sort((a, b) => a.wallMs - b.wallMs);
   return samples[Math.floor(samples.length / 2)]!;
+}
+
+/** A pure integer loop (no memory sharing, no I/O): what `threads` threads can gain on this machine now. */
+const SPIN = `
+const { parentPort } = require("node:worker_threads");
+parentPort.on("message", (n) => {
+  const a = new Uint32Array(1 << 16);
+  let x = 1;
+  for (let i = 0; i < n; i++) { x = Math.imul(x ^ (x >>> 13), 0x9e3779b1) + i; a[x & 0xffff] += x; }
+  parentPort.postMessage(x);
+});`;
+
+async function computeSpeedup(threads: number): Promise<number> {
+  const workers = Array.from({ length: threads }, () => new Worker(SPIN, { eval: true }));
+  const spin = (w: Worker, n: number) =>
+    new Promise((resolve) => {
+      w.once("message", resolve);
+      w.postMessage(n);
+    });
+  try {
+    const work = 100_000_000;
+    await Promise.all(workers.map((w) => spin(w, 1_000_000)));
+    const ratios: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      let t = performance.now();
+      await spin(workers[0]!, work);
+      const one = performance.now() - t;
+      t = performance.now();
+      await Promise.all(workers.map((w) => spin(w, Math.floor(work / threads))));
+      ratios.push(one / (performance.now() - t));
+    }
+    return median(ratios);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 /** Calling-thread scan, and the deployed default (worker pool from 1 MB). */
@@ -164,6 +200,22 @@ async function run(): Promise<Measurement[]> {
       notes: `${poolNote}; ${shown(p)}; sha256 ${shaMBs.toFixed(0)} MB/s; copy into shared memory ${per10MB(copyMs).toFixed(1)} ms per 10 MB`,
     });
   }
+
+  // The parallel scan's speedup against what the machine gives any two threads right now.
+  const spinSpeedup = await computeSpeedup(workers);
+  const leakedSingle = results.find((r) => r.name === "gate.scan.leaked-csv.single-thread")!.value;
+  const leakedParallel = results.find((r) => r.name === "gate.scan.leaked-csv.parallel")!.value;
+  results.push({
+    name: "gate.scan.leaked-csv.parallel-speedup",
+    value: leakedParallel / leakedSingle,
+    unit: "x",
+    reference: {
+      name: `a pure compute loop on ${workers} threads vs 1, same run`,
+      value: spinSpeedup,
+      unit: "x",
+    },
+    notes: "ratio near 1: the scan scales as well as any CPU-bound work can on this machine at this load",
+  });
 
   // Where the worker pool starts to pay (PARALLEL_FROM_BYTES): leaked rows of growing size.
   for (const size of [0.25, 0.5, 1, 2]) {
