@@ -68,17 +68,39 @@ interface Timed {
   wallMs: number;
   /** CPU time of the process (all threads) in the run with the median wall time, ms. */
   cpuMs: number;
+  /** Longest the calling thread's event loop went without a turn during that run, ms. */
+  blockedMs: number;
+}
+
+/** Measures the longest gap between event-loop turns until stopped (a 0 ms timer re-armed each turn). */
+function watchEventLoop(): () => number {
+  let longest = 0;
+  let last = performance.now();
+  let timer: NodeJS.Timeout;
+  const tick = () => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    timer = setTimeout(tick, 0);
+  };
+  timer = setTimeout(tick, 0);
+  return () => {
+    clearTimeout(timer);
+    return Math.max(longest, performance.now() - last);
+  };
 }
 
 async function timeAsync(fn: () => Promise<unknown>, runs = 3): Promise<Timed> {
   const samples: Timed[] = [];
   for (let i = 0; i < runs; i++) {
     const cpu = process.cpuUsage();
+    const stop = watchEventLoop();
     const t = performance.now();
     await fn();
     const wallMs = performance.now() - t;
+    const blockedMs = stop();
     const used = process.cpuUsage(cpu);
-    samples.push({ wallMs, cpuMs: (used.user + used.system) / 1000 });
+    samples.push({ wallMs, cpuMs: (used.user + used.system) / 1000, blockedMs });
   }
   samples.sort((a, b) => a.wallMs - b.wallMs);
   return samples[Math.floor(samples.length / 2)]!;
@@ -183,7 +205,7 @@ async function run(): Promise<Measurement[]> {
     const singleMBs = bytes.length / MB / (s.wallMs / 1000);
     const parallelMBs = bytes.length / MB / (p.wallMs / 1000);
     const shown = (t: Timed) =>
-      `wall ${per10MB(t.wallMs).toFixed(0)} ms, CPU ${per10MB(t.cpuMs).toFixed(0)} ms per 10 MB`;
+      `wall ${per10MB(t.wallMs).toFixed(0)} ms, CPU ${per10MB(t.cpuMs).toFixed(0)} ms per 10 MB, event loop blocked at most ${t.blockedMs.toFixed(0)} ms`;
     results.push({
       name: `gate.scan.${name}-csv.single-thread`,
       value: singleMBs,
