@@ -17,10 +17,12 @@ import type { SharedIndex } from "./messages";
 import { defaultScanPool, type ScanWorkerPool } from "./worker-pool";
 
 /**
- * Outputs from this size on are scanned in parallel. The bench (bench/benches/gate.ts, 1M-row index,
- * 2 workers) puts the fixed cost of the workers near 1 ms (0.25 MB: 17.6 ms on the pool, 18.3 ms on
- * one thread) and a slice's cold value table at a few percent of CPU; a 1 MB scan takes 40-50 ms, so
- * from 1 MB the split gains nearly what the free cores give, while small outputs stay off the pool.
+ * Outputs from this size on are scanned in parallel. Not settled by measurement yet: the bench
+ * (bench/benches/gate.ts, 1M-row index, 2 workers) ran only on a shared machine where two threads of
+ * pure compute gained no more than one (0.97-1.24x), and there a 0.25-1 MB output took 0.7-1.6x the
+ * single-thread time on the pool (a few ms of worker hop and cold per-slice value tables). 1 MB keeps
+ * small outputs off the pool; from there a scan takes 40+ ms, so the split should pay wherever cores
+ * are free, and the calling thread's event loop stays free (11-21 ms blocked per 10 MB, not 300+).
  */
 export const PARALLEL_FROM_BYTES = 1_000_000;
 
