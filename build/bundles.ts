@@ -1,12 +1,13 @@
 /**
- * What the reproducible build produces (developer machine, CI, auditors): the three bundles that hold
- * or touch keys or requests, each from one entry file, with the esbuild settings that make them
+ * What the reproducible build produces (developer machine, CI, auditors): the bundles that hold or
+ * touch keys or requests (the Privacy Plane's gate scan worker is a bundle of its own), each from one
+ * entry file, with the esbuild settings that make them
  * byte-for-byte reproducible. See build/README.md for why each external is not bundled.
  */
 import type { BuildOptions } from "esbuild";
 
 export interface BundleSpec {
-  name: "boot-agent" | "privacy-plane" | "worker";
+  name: "boot-agent" | "privacy-plane" | "worker" | "gate-scan-worker";
   entry: string;
   /** Output file, relative to the output folder. */
   file: string;
@@ -39,6 +40,15 @@ export const BUNDLES: readonly BundleSpec[] = [
     entry: "functions/src/index.ts",
     file: "worker/index.js",
     bundler: "wrangler",
+    external: [],
+  },
+  {
+    // The Privacy Plane's Output Gate scan worker thread: privacy-plane.mjs starts it from its own
+    // folder (enclave-runtime/src/gate/parallel-scan/worker-pool.ts), so it ships beside it.
+    name: "gate-scan-worker",
+    entry: "enclave-runtime/src/gate/parallel-scan/scan-worker.ts",
+    file: "gate-scan-worker.mjs",
+    bundler: "esbuild",
     external: [],
   },
 ];

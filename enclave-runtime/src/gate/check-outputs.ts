@@ -3,6 +3,7 @@
  * limits, declarations, disclosure rules and raw-record leakage, giving a verdict per file and one
  * decision for the set. Pure and deterministic: same outputs, policy and index, same report.
  */
+import { Cce4longError } from "@cce4long/protocol";
 import type { GatePolicy } from "@cce4long/protocol/gate/policy";
 import type { FileReport, GateDecision, GateReport, RuleFinding } from "@cce4long/protocol/gate/report";
 import type { DeclaredOutput } from "@cce4long/protocol/jobs/declared-outputs";
@@ -17,9 +18,10 @@ import {
 import { Findings } from "./findings";
 import type { FingerprintIndex } from "./fingerprints/fingerprint-index";
 import { type LeakageScan, type ScanTable, scanForLeakage } from "./fingerprints/scan";
+import { type CsvScanOptions, scanCsv } from "./parallel-scan/scan-csv";
 import { decodeText, expectedContent, sniffContent } from "./parse/content-type";
 import { parseCsv } from "./parse/csv";
-import { type CsvScan, scanCsvBytes } from "./parse/csv-scan";
+import type { CsvScan } from "./parse/csv-scan";
 import { jsonToTable } from "./parse/json";
 import { parseParquet } from "./parse/parquet";
 import type { Table } from "./parse/table";
@@ -36,6 +38,8 @@ export interface CheckOutputsInput {
   declared: readonly DeclaredOutput[];
   policy: GatePolicy;
   fingerprints: FingerprintIndex;
+  /** How large CSV outputs are scanned on worker threads (defaults: parallel-scan/scan-csv.ts). */
+  scan?: CsvScanOptions;
 }
 
 /** Extensions the gate reads at all; anything else is refused before it is parsed. */
@@ -183,7 +187,7 @@ async function checkFile(
     if (content === "parquet") table = await parseParquet(file.bytes);
     else if (format === "csv") {
       // Scanned from the bytes; parsed into strings only when a disclosure rule reads the table.
-      csv = scanCsvBytes(input.fingerprints, file.bytes);
+      csv = await scanCsv(input.fingerprints, file.bytes, input.scan);
       if (declared !== null && TABLE_KINDS.has(declared.kind)) table = parseCsv(decodeText(file.bytes) ?? "");
     } else {
       text = decodeText(file.bytes) ?? "";
@@ -192,7 +196,9 @@ async function checkFile(
         table = jsonToTable(document);
       }
     }
-  } catch {
+  } catch (error) {
+    // A scan that could not run (a worker failed) is no verdict on the file: the whole run fails.
+    if (error instanceof Cce4longError && error.code === "GATE_SCAN_FAILED") throw error;
     findings.add("declaration.format_mismatch", "fail", undefined, `the file does not parse as ${format}`);
   }
   let check = none;

@@ -66,6 +66,7 @@ export const ERROR_CODES = {
 
   // --- output gate ---------------------------------------------------------------------------
   GATE_REJECTED: { status: 403, title: "Output rejected by the gate" },
+  GATE_SCAN_FAILED: { status: 500, title: "The Output Gate's scan failed (no decision was made)" },
 
   // --- dataset policies (Privacy Plane, enclave-runtime/src/policies) --------------------------
   POLICY_STATE_CORRUPT: { status: 500, title: "The remembered dataset policy state is corrupt" },

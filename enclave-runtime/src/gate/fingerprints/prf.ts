@@ -17,17 +17,41 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error("the gate's fingerprints need a little-endian host");
 }
 
+/** Marks a constructor argument that is already the expanded tag key (a scan worker's copy). */
+const EXPANDED = Symbol("expanded tag key");
+
 export class FingerprintKey {
   readonly #key: Uint8Array;
 
   /** `datasetKey`: the 32-byte key of one dataset version (the caller derives it; never stored here). */
-  constructor(datasetKey: Uint8Array) {
+  constructor(datasetKey: Uint8Array, expanded?: typeof EXPANDED) {
     if (datasetKey.length !== 32) {
       throw new Cce4longError("VALIDATION_FAILED", "fingerprint key must be 32 bytes", {
         detail: { length: datasetKey.length },
       });
     }
-    this.#key = expandKey(datasetKey, GATE_FINGERPRINT_TAG_KEY_LABEL);
+    this.#key =
+      expanded === EXPANDED
+        ? Uint8Array.from(datasetKey)
+        : expandKey(datasetKey, GATE_FINGERPRINT_TAG_KEY_LABEL);
+  }
+
+  /**
+   * A copy of the expanded tag key for a scan worker of this process (parallel-scan/): the caller
+   * transfers it in a postMessage and the worker wipes it after use. Never logged or stored.
+   */
+  tagKeyForWorker(): Uint8Array {
+    return Uint8Array.from(this.#key);
+  }
+
+  /** The key a worker rebuilds from tagKeyForWorker()'s bytes (copied; the caller wipes its bytes). */
+  static fromTagKey(tagKey: Uint8Array): FingerprintKey {
+    return new FingerprintKey(tagKey, EXPANDED);
+  }
+
+  /** Overwrites the key with zeros: a scan worker's copy once its scan is done. Tags after this are wrong. */
+  wipe(): void {
+    this.#key.fill(0);
   }
 
   /**

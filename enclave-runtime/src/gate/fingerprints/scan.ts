@@ -50,7 +50,8 @@ export interface LeakageScan {
   strongMatchedRows: number;
 }
 
-const MAX_EVIDENCE = 20;
+/** Evidence cells kept per kind of hit (the first ones, in row order). */
+export const MAX_EVIDENCE = 20;
 const MAX_VALUE_CHARS = 60;
 /** Cells (and new values' blocks) per chunk: big enough to amortize the AES call and lookups. */
 const CHUNK_CELLS = 1 << 16;

@@ -97,7 +97,8 @@ export function deserializeFingerprintIndex(bytes: Uint8Array, datasetKey: Uint8
   const sets = {} as Record<(typeof SET_ORDER)[number], TagSet>;
   for (const [i, name] of SET_ORDER.entries()) {
     const size = header.sizes[i]!;
-    const tags = new BigUint64Array(size);
+    // Shared memory from the start: the gate's scan workers read these tables without a copy.
+    const tags = new BigUint64Array(new SharedArrayBuffer(size * 8));
     new Uint8Array(tags.buffer).set(bytes.subarray(at, at + size * 8));
     sets[name] = TagSet.fromSorted(tags);
     at += size * 8;

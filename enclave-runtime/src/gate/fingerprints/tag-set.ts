@@ -1,9 +1,25 @@
 /**
  * A compact, immutable set of 64-bit tags (runs inside the TEE): sorted unique tags in one
  * BigUint64Array (8 bytes a tag, stored as is), looked up through a bucket table on the top bits so
- * a lookup is a short scan with 32-bit arithmetic and no BigInt.
+ * a lookup is a short scan with 32-bit arithmetic and no BigInt. Both tables live in
+ * SharedArrayBuffers, so the gate's scan workers (parallel-scan/) read the same memory instead of a copy.
  */
 import { Cce4longError } from "@cce4long/protocol";
+
+/** What a worker thread needs to use a set without copying or rebuilding it (postMessage shares both). */
+export interface SharedTagSet {
+  tags: BigUint64Array;
+  buckets: Uint32Array;
+  shift: number;
+}
+
+function sharedBigUint64(length: number): BigUint64Array {
+  return new BigUint64Array(new SharedArrayBuffer(length * 8));
+}
+
+function sharedUint32(length: number): Uint32Array {
+  return new Uint32Array(new SharedArrayBuffer(length * 4));
+}
 
 export class TagSet {
   readonly tags: BigUint64Array;
@@ -11,12 +27,17 @@ export class TagSet {
   readonly #shift: number;
   readonly #buckets: Uint32Array;
 
-  private constructor(sortedUnique: BigUint64Array) {
+  private constructor(sortedUnique: BigUint64Array, shared?: SharedTagSet) {
     this.tags = sortedUnique;
     this.#words = new Uint32Array(sortedUnique.buffer, sortedUnique.byteOffset, sortedUnique.length * 2);
+    if (shared !== undefined) {
+      this.#shift = shared.shift;
+      this.#buckets = shared.buckets;
+      return;
+    }
     const bits = Math.max(4, Math.min(24, Math.ceil(Math.log2(Math.max(1, sortedUnique.length))) - 1));
     this.#shift = 32 - bits;
-    const buckets = new Uint32Array((1 << bits) + 1);
+    const buckets = sharedUint32((1 << bits) + 1);
     // buckets[b] = index of the first tag whose top bits are >= b.
     let t = 0;
     for (let b = 0; b <= 1 << bits; b++) {
@@ -35,17 +56,47 @@ export class TagSet {
     for (let i = 0; i < all.length; i++) {
       if (i === 0 || all[i] !== all[unique - 1]) all[unique++] = all[i]!;
     }
-    return new TagSet(all.slice(0, unique));
+    const kept = sharedBigUint64(unique);
+    kept.set(all.subarray(0, unique));
+    return new TagSet(kept);
   }
 
-  /** Takes tags that are already sorted and unique (a deserialized set); checks that they are. */
+  /**
+   * Takes tags that are already sorted and unique (a deserialized set); checks that they are. The
+   * tags are kept as given when they are in a SharedArrayBuffer, else copied into one.
+   */
   static fromSorted(tags: BigUint64Array): TagSet {
     for (let i = 1; i < tags.length; i++) {
       if (tags[i]! <= tags[i - 1]!) {
         throw new Cce4longError("VALIDATION_FAILED", "fingerprint index is corrupt (tags out of order)");
       }
     }
-    return new TagSet(tags);
+    if (tags.buffer instanceof SharedArrayBuffer) return new TagSet(tags);
+    const kept = sharedBigUint64(tags.length);
+    kept.set(tags);
+    return new TagSet(kept);
+  }
+
+  /** A tag set given by another thread's shared(): the same memory, nothing copied or rebuilt. */
+  static fromShared(shared: SharedTagSet): TagSet {
+    const { tags, buckets, shift } = shared;
+    if (
+      !(tags.buffer instanceof SharedArrayBuffer) ||
+      !(buckets.buffer instanceof SharedArrayBuffer) ||
+      !Number.isInteger(shift) ||
+      shift < 8 ||
+      shift > 28 ||
+      buckets.length !== 2 ** (32 - shift) + 1 ||
+      buckets[buckets.length - 1] !== tags.length
+    ) {
+      throw new Cce4longError("VALIDATION_FAILED", "shared tag set has the wrong shape");
+    }
+    return new TagSet(tags, shared);
+  }
+
+  /** The set's tables for a worker thread (see fromShared). */
+  shared(): SharedTagSet {
+    return { tags: this.tags, buckets: this.#buckets, shift: this.#shift };
   }
 
   get size(): number {

@@ -57,37 +57,87 @@ export interface CsvScan {
   scan: LeakageScan;
 }
 
+/** Where a CSV file's data rows start, and how to read them: what every slice of a parallel scan shares. */
+export interface CsvLayout {
+  /** The separator byte (detectSeparatorBytes over the whole file). */
+  sep: number;
+  /** The header record's cells (empty when the file has no record). */
+  header: string[];
+  /** The first byte after the header record: the first data record starts here. */
+  bodyStart: number;
+}
+
 /** Scans the rows of a CSV file (valid UTF-8) against the index; the first record is the header. */
 export function scanCsvBytes(index: FingerprintIndex, bytes: Uint8Array): CsvScan {
+  const layout = readCsvLayout(bytes);
+  return {
+    header: layout.header,
+    scan: scanCsvRecords(index, bytes, layout, layout.bodyStart, bytes.length),
+  };
+}
+
+/** The separator and the header record (the first record parseCsv keeps). */
+export function readCsvLayout(bytes: Uint8Array): CsvLayout {
   const sep = detectSeparatorBytes(bytes);
-  const scanner = new LeakageScanner(index);
-  scanner.values.setSource(bytes);
-  const n = bytes.length;
   // A UTF-8 decoder drops one byte order mark and parseCsv skips one more.
   let i = startsWithBom(bytes, 0) ? 3 : 0;
   if (startsWithBom(bytes, i)) i += 3;
+  const header: string[] = [];
+  const bodyStart = readRecords(bytes, i, bytes.length, sep, null, header);
+  return { sep, header, bodyStart };
+}
+
+/**
+ * Scans the records of bytes[from, to) as data rows. `from` must be where a record starts and `to`
+ * where one ends (or the end of the file), as the whole-file reading would see them: then the rows,
+ * findings and evidence are those of that part of the file, with row numbers counted from 0.
+ */
+export function scanCsvRecords(
+  index: FingerprintIndex,
+  bytes: Uint8Array,
+  layout: CsvLayout,
+  from: number,
+  to: number,
+): LeakageScan {
+  const scanner = new LeakageScanner(index, layout.header);
+  scanner.values.setSource(bytes);
+  readRecords(bytes, from, to, layout.sep, scanner, null);
+  return scanner.finish();
+}
+
+/**
+ * Reads records of bytes[from, to). With `header` given, reads only up to the end of the header
+ * record (skipping empty lines before it), collects its cells there and returns where it ended;
+ * otherwise every record goes to `scanner` as a row and it returns `to`. Never reads at or past `to`.
+ */
+function readRecords(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  sep: number,
+  scanner: LeakageScanner | null,
+  header: string[] | null,
+): number {
+  const n = to;
+  let i = from;
   // The record being read: its cells so far, and whether its first cell is empty.
   let cells = 0;
   let firstEmpty = false;
   const cellText = (start: number, end: number) => utf8.decode(bytes.subarray(start, end));
-  // The header is the first record parseCsv keeps; its cells are kept as text, not scanned as a row.
-  const header: string[] = [];
-  let inHeader = true;
+  const inHeader = header !== null;
+  let headerDone = false;
   const pushText = (value: string) => {
     if (inHeader) header.push(value);
-    else scanner.stringCell(value);
+    else scanner!.stringCell(value);
     if (cells++ === 0) firstEmpty = value === "";
   };
   const finishRecord = () => {
     const emptyLine = cells === 1 && firstEmpty; // parseCsv skips it
     if (inHeader) {
       if (emptyLine) header.length = 0;
-      else {
-        inHeader = false;
-        scanner.header = header;
-      }
-    } else if (emptyLine) scanner.dropRow();
-    else scanner.endRow();
+      else headerDone = true;
+    } else if (emptyLine) scanner!.dropRow();
+    else scanner!.endRow();
     cells = 0;
   };
   while (i < n) {
@@ -97,13 +147,13 @@ export function scanCsvBytes(index: FingerprintIndex, bytes: Uint8Array): CsvSca
       let j = i + 1;
       for (;;) {
         const q = bytes.indexOf(QUOTE, j);
-        if (q < 0) {
+        if (q < 0 || q >= n) {
           out += cellText(j, n);
           j = n;
           break;
         }
         out += cellText(j, q);
-        if (bytes[q + 1] === QUOTE) {
+        if (q + 1 < n && bytes[q + 1] === QUOTE) {
           out += '"';
           j = q + 2;
         } else {
@@ -123,27 +173,28 @@ export function scanCsvBytes(index: FingerprintIndex, bytes: Uint8Array): CsvSca
       }
       if (inHeader) pushText(cellText(i, k));
       else {
-        scanner.byteCell(i, k);
+        scanner!.byteCell(i, k);
         if (cells++ === 0) firstEmpty = k === i;
       }
       i = k;
     }
-    const c = bytes[i];
+    const c = i < n ? bytes[i] : -1;
     if (c === sep) {
       i++;
       if (i === n) {
         if (inHeader) pushText("");
         else {
-          scanner.byteCell(n, n);
+          scanner!.byteCell(n, n);
           cells++;
         }
       }
       continue;
     }
     if (c === CR) i++;
-    if (bytes[i] === LF) i++;
+    if (i < n && bytes[i] === LF) i++;
     finishRecord();
+    if (headerDone) return i;
   }
   if (cells > 0) finishRecord();
-  return { header, scan: scanner.finish() };
+  return n;
 }

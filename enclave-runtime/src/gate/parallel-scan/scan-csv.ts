@@ -1,0 +1,89 @@
+/**
+ * The gate's CSV leakage scan, on several threads when the output is large (runs inside the TEE).
+ * Below `parallelFromBytes` the calling thread scans (a worker round trip and cold per-slice value
+ * tables cost more than they save). Above it, the body is cut at record ends (csv-slices.ts), each
+ * slice is scanned by a pool worker with the same code as the single-thread scan, and the slices'
+ * results are merged (merge-scans.ts) into exactly the single-thread result. The output bytes and
+ * the index's tables are shared, not copied (the output is copied once into shared memory when the
+ * caller's bytes are not already there, and that copy is wiped afterwards).
+ */
+import type { FingerprintIndex, FingerprintSets } from "../fingerprints/fingerprint-index";
+import type { LeakageScan } from "../fingerprints/scan";
+import type { SharedTagSet } from "../fingerprints/tag-set";
+import { type CsvScan, readCsvLayout, scanCsvRecords } from "../parse/csv-scan";
+import { csvSlices } from "./csv-slices";
+import { mergeScans } from "./merge-scans";
+import type { SharedIndex } from "./messages";
+import { defaultScanPool, type ScanWorkerPool } from "./worker-pool";
+
+/**
+ * Outputs from this size on are scanned in parallel. Not settled by measurement yet: the bench
+ * (bench/benches/gate.ts, 1M-row index, 2 workers) ran only on a shared machine where two threads of
+ * pure compute gained no more than one (0.97-1.24x), and there a 0.25-1 MB output took 0.7-1.6x the
+ * single-thread time on the pool (a few ms of worker hop and cold per-slice value tables). 1 MB keeps
+ * small outputs off the pool; from there a scan takes 40+ ms, so the split should pay wherever cores
+ * are free, and the calling thread's event loop stays free (11-21 ms blocked per 10 MB, not 300+).
+ */
+export const PARALLEL_FROM_BYTES = 1_000_000;
+
+export interface CsvScanOptions {
+  /** Outputs at least this large go to the workers (default PARALLEL_FROM_BYTES). */
+  parallelFromBytes?: number;
+  /** The worker pool (default: the process's pool, see worker-pool.ts). */
+  pool?: ScanWorkerPool;
+}
+
+/** Scans the rows of a CSV file (valid UTF-8) against the index; the first record is the header. */
+export async function scanCsv(
+  index: FingerprintIndex,
+  bytes: Uint8Array,
+  options: CsvScanOptions = {},
+): Promise<CsvScan> {
+  const layout = readCsvLayout(bytes);
+  const whole = () => scanCsvRecords(index, bytes, layout, layout.bodyStart, bytes.length);
+  if (bytes.length < (options.parallelFromBytes ?? PARALLEL_FROM_BYTES)) {
+    return { header: layout.header, scan: whole() };
+  }
+  const pool = options.pool ?? defaultScanPool();
+  const slices = csvSlices(bytes, layout.bodyStart, bytes.length, layout.sep, pool.size);
+  if (slices.length < 2) return { header: layout.header, scan: whole() };
+  const shared = bytes.buffer instanceof SharedArrayBuffer ? bytes : copyToSharedMemory(bytes);
+  try {
+    const sharedIndex = shareIndex(index);
+    const settled = await Promise.allSettled(
+      slices.map((slice) =>
+        pool.scan({
+          bytes: shared,
+          layout,
+          from: slice.from,
+          to: slice.to,
+          index: sharedIndex,
+          tagKey: index.key.tagKeyForWorker(),
+        }),
+      ),
+    );
+    const scans: LeakageScan[] = [];
+    for (const result of settled) {
+      if (result.status === "rejected") throw result.reason;
+      scans.push(result.value);
+    }
+    return { header: layout.header, scan: mergeScans(scans) };
+  } finally {
+    // Every worker is done with it (allSettled): the plaintext copy goes.
+    if (shared !== bytes) shared.fill(0);
+  }
+}
+
+function copyToSharedMemory(bytes: Uint8Array): Uint8Array {
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  shared.set(bytes);
+  return shared;
+}
+
+function shareIndex(index: FingerprintIndex): SharedIndex {
+  const sets = {} as Record<keyof FingerprintSets, SharedTagSet>;
+  for (const name of Object.keys(index.sets) as (keyof FingerprintSets)[]) {
+    sets[name] = index.sets[name].shared();
+  }
+  return { params: index.params, stats: index.stats, sets };
+}
