@@ -39,8 +39,13 @@ const PrivacyPlaneRelease = z.strictObject({
   kind: z.literal("privacy-plane-release"),
   version: z.string().regex(/^[0-9A-Za-z.+-]{1,64}$/),
   buildCommit: Commit,
-  /** sha256 of the reproducible Privacy Plane bundle (build/ prints it). */
+  /** sha256 of the reproducible Privacy Plane bundle, privacy-plane.mjs (build/ prints it). */
   bundleSha256: Sha256Hex,
+  /**
+   * sha256 of gate-scan-worker.mjs, the Output Gate's scan worker thread the Privacy Plane loads from
+   * its own folder: it holds the fingerprint tag key while it scans, so a release names it too.
+   */
+  scanWorkerBundleSha256: Sha256Hex,
   /** dstack app compose hash (its RTMR3 event), when deployed on Phala dstack. */
   composeHash: Sha256Hex.optional(),
 });

@@ -21,6 +21,7 @@ const release = {
   version: "0.1.0",
   buildCommit: "a".repeat(40),
   bundleSha256: "b".repeat(64),
+  scanWorkerBundleSha256: "c".repeat(64),
 };
 const vm = {
   apiVersion: "cce4long.dev/transparency-entry/v1",
@@ -144,6 +145,14 @@ describe("TransparencyLog", () => {
       code: "TRANSPARENCY_LOG_INVALID",
       message: "transparency log leaf 0 is not a valid entry",
     });
+  });
+
+  it("error: a Privacy Plane release that does not name its scan worker's bundle is refused", async () => {
+    const { scanWorkerBundleSha256: _, ...withoutWorker } = release;
+    expect(() => parseTransparencyEntry(withoutWorker)).toThrow(/scanWorkerBundleSha256/);
+    const log = await TransparencyLog.open(memoryLogStore());
+    await expect(log.append(withoutWorker as never)).rejects.toThrow(/scanWorkerBundleSha256/);
+    expect(log.size).toBe(0);
   });
 
   it("error: an entry whose measurement id does not match its registers is refused", async () => {

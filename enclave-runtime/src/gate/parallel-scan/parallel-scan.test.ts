@@ -218,6 +218,27 @@ describe("scanCsv in parallel: failures fail closed", () => {
     expect(await scanCsv(index, bytes, { pool, parallelFromBytes: 0 })).toEqual(scanCsvBytes(index, bytes));
   });
 
+  it("error: a worker that never answers fails the scan after the slice timeout", async () => {
+    const hanging = new ScanWorkerPool({
+      size: 2,
+      sliceTimeoutMs: 1_500,
+      entry: {
+        url: new URL("../test-support/hanging-scan-worker.ts", import.meta.url),
+        execArgv: ["--import", "tsx"],
+      },
+    });
+    try {
+      const started = performance.now();
+      await expect(
+        scanCsv(fixtureIndex(), bytes, { pool: hanging, parallelFromBytes: 0 }),
+      ).rejects.toMatchObject({ code: "GATE_SCAN_FAILED", detail: { timeoutMs: 1_500 } });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1_400);
+      expect(hanging.workers).toBe(0); // the stuck worker was dropped
+    } finally {
+      await hanging.close();
+    }
+  });
+
   it("error: closing the pool mid-scan fails the scan", async () => {
     const closing = new ScanWorkerPool({ size: 2 });
     const run = scanCsv(fixtureIndex(), bytes, { pool: closing, parallelFromBytes: 0 });

@@ -2,8 +2,9 @@
  * A small persistent pool of gate scan worker threads (runs inside the TEE, in the Privacy Plane's
  * process). Workers start on first use and stay (unref'd while idle, so they never keep the process
  * alive); each runs one slice at a time and further slices wait in order. A worker that crashes,
- * exits or answers with an error fails its slice with GATE_SCAN_FAILED, and is replaced on next use:
- * the gate run then fails closed, it never turns into an approval.
+ * exits, answers with an error or takes longer than the slice timeout fails its slice with
+ * GATE_SCAN_FAILED, and is replaced on next use: the gate run then fails closed, it never turns into
+ * an approval, and a hung worker cannot hold a job's review forever.
  */
 
 import { createRequire } from "node:module";
@@ -16,6 +17,12 @@ import type { ScanSliceReply, ScanSliceRequest } from "./messages";
 
 /** More workers than this gain little (memory bandwidth) and take cores from the rest of the TEE. */
 export const MAX_SCAN_WORKERS = 4;
+
+/**
+ * How long one slice may take. A slice is at most a few MB of a capped output set and scans at tens of
+ * MB/s, so a minute means the worker is stuck, not slow.
+ */
+export const DEFAULT_SLICE_TIMEOUT_MS = 60_000;
 
 export interface WorkerEntry {
   url: URL;
@@ -37,6 +44,7 @@ export function defaultWorkerEntry(): WorkerEntry {
 export interface ScanWorkerPoolOptions {
   size?: number;
   entry?: WorkerEntry;
+  sliceTimeoutMs?: number;
 }
 
 interface Task {
@@ -48,6 +56,7 @@ interface Task {
 interface Slot {
   worker: Worker;
   task: (Task & { id: number }) | null;
+  timer: ReturnType<typeof setTimeout> | null;
 }
 
 function scanFailed(reason: string, detail: Record<string, unknown> = {}): Cce4longError {
@@ -57,6 +66,7 @@ function scanFailed(reason: string, detail: Record<string, unknown> = {}): Cce4l
 export class ScanWorkerPool {
   readonly size: number;
   readonly #entry: WorkerEntry;
+  readonly #sliceTimeoutMs: number;
   readonly #slots: Slot[] = [];
   readonly #queue: Task[] = [];
   #nextId = 1;
@@ -65,6 +75,7 @@ export class ScanWorkerPool {
   constructor(options: ScanWorkerPoolOptions = {}) {
     this.size = Math.max(1, Math.min(MAX_SCAN_WORKERS, options.size ?? availableParallelism()));
     this.#entry = options.entry ?? defaultWorkerEntry();
+    this.#sliceTimeoutMs = options.sliceTimeoutMs ?? DEFAULT_SLICE_TIMEOUT_MS;
   }
 
   /** Scans one slice in a worker. The request's tag key buffer is transferred (detached here). */
@@ -101,6 +112,11 @@ export class ScanWorkerPool {
       const task = this.#queue.shift()!;
       const id = this.#nextId++;
       slot.task = { ...task, id };
+      const owner = slot;
+      slot.timer = setTimeout(
+        () => this.#fail(owner, scanFailed("it took too long", { timeoutMs: this.#sliceTimeoutMs })),
+        this.#sliceTimeoutMs,
+      );
       slot.worker.ref();
       const message: ScanSliceRequest = { ...task.request, id };
       try {
@@ -114,7 +130,7 @@ export class ScanWorkerPool {
 
   #start(): Slot {
     const worker = new Worker(this.#entry.url, { execArgv: this.#entry.execArgv });
-    const slot: Slot = { worker, task: null };
+    const slot: Slot = { worker, task: null, timer: null };
     this.#slots.push(slot);
     worker.on("message", (reply: ScanSliceReply) => this.#settle(slot, reply));
     worker.on("error", (error) => this.#fail(slot, scanFailed("it crashed", { error: error.name })));
@@ -130,6 +146,7 @@ export class ScanWorkerPool {
       return;
     }
     slot.task = null;
+    clearSlotTimer(slot);
     slot.worker.unref();
     if (reply.ok) task.resolve(reply.scan);
     else task.reject(scanFailed("the scan threw", { error: reply.errorName, code: reply.code }));
@@ -143,12 +160,18 @@ export class ScanWorkerPool {
     this.#slots.splice(at, 1);
     const task = slot.task;
     slot.task = null;
+    clearSlotTimer(slot);
     slot.worker.removeAllListeners("message");
     slot.worker.on("error", () => {}); // a terminated worker may still report; nothing waits on it
     void slot.worker.terminate();
     task?.reject(error);
     if (!this.#closed) this.#dispatch();
   }
+}
+
+function clearSlotTimer(slot: Slot): void {
+  if (slot.timer !== null) clearTimeout(slot.timer);
+  slot.timer = null;
 }
 
 let defaultPool: ScanWorkerPool | null = null;
