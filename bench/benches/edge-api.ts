@@ -8,7 +8,7 @@
  * read goes to the chain) and as deployed (the 5-second catalogue cache of wrangler.toml).
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -248,6 +248,31 @@ const edgeApi: Benchmark = {
         stops.push(() => edge.process.stop());
         return { edge, domain };
       };
+      // The floor of the runtime itself: a Worker that answers a constant, under the same wrangler dev.
+      const bareDir = join(dir, "bare-worker");
+      mkdirSync(bareDir);
+      writeFileSync(
+        join(bareDir, "index.js"),
+        "export default { fetch: () => Response.json({ ok: true }) };\n",
+      );
+      writeFileSync(
+        join(bareDir, "wrangler.toml"),
+        'name = "bare"\nmain = "index.js"\ncompatibility_date = "2026-10-01"\n',
+      );
+      const bare = await startEdgeApi({
+        port: await freePort(),
+        inspectorPort: await freePort(),
+        logFile: join(dir, "bare.log"),
+        envFile: join(dir, "bare.env"),
+        persistDir: join(dir, "bare-state"),
+        repoRoot: bareDir,
+        vars: {},
+        readyPath: "/",
+      });
+      await wrk(bare.url, WARMUP_SECONDS);
+      const bareRun = await wrk(bare.url, SECONDS);
+      await bare.process.stop();
+
       const { edge, domain } = await startEdge("edge-api", 0);
       const api = edge.url;
       const token = await signIn(api, domain, "consumer", anvil.chainId);
@@ -309,6 +334,20 @@ const edgeApi: Benchmark = {
       const p99: Goal = { on: "value", op: "<=", target: 50, text: "p99 < 50 ms" };
       const latencyRef = { name: "GET /healthz p99 (same run)", value: trivial.p99Ms, unit: "ms" };
       const results: Measurement[] = [
+        {
+          name: "edge-api.trivial.p99",
+          value: trivial.p99Ms,
+          unit: "ms",
+          reference: {
+            name: "a bare Worker's p99 (constant answer, same wrangler dev)",
+            value: bareRun.p99Ms,
+            unit: "ms",
+          },
+          notes:
+            `the runtime's floor at ${CONNECTIONS} connections: bare Worker ${facts(bareRun)}, ` +
+            `${bareRun.requestsPerSecond.toFixed(0)} req/s; trivial route ${trivial.requestsPerSecond.toFixed(0)} req/s ` +
+            `(config, CORS, body limit, auth, rate-limit Durable Object)`,
+        },
         {
           name: "edge-api.trivial.rps",
           value: trivialAfter.requestsPerSecond,

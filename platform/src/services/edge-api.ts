@@ -19,6 +19,10 @@ export interface EdgeApiOptions {
   persistDir: string;
   vars: Record<string, string>;
   repoRoot: string;
+  /** Relative to repoRoot; the edge API's own by default (the bench also runs a bare Worker). */
+  configPath?: string;
+  /** The path whose 200 means ready. */
+  readyPath?: string;
 }
 
 export interface RunningEdgeApi {
@@ -46,7 +50,7 @@ export async function startEdgeApi(options: EdgeApiOptions): Promise<RunningEdge
       wrangler,
       "dev",
       "--config",
-      "wrangler.toml",
+      options.configPath ?? "wrangler.toml",
       "--ip",
       "127.0.0.1",
       "--port",
@@ -68,6 +72,6 @@ export async function startEdgeApi(options: EdgeApiOptions): Promise<RunningEdge
     env: { ...process.env, ...WRANGLER_OFFLINE_ENV },
   });
   const url = `http://127.0.0.1:${options.port}`;
-  await waitUntilReady(proc, httpProbe(`${url}/healthz`), 60_000);
+  await waitUntilReady(proc, httpProbe(`${url}${options.readyPath ?? "/healthz"}`), 60_000);
   return { process: proc, url };
 }
