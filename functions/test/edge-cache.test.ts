@@ -131,4 +131,39 @@ describe("catalogue edge cache", () => {
     expect(other.headers.get("x-cache")).toBe("miss");
     expect(chain.calls.length).toBeGreaterThan(calls);
   });
+
+  it("serves the stale copy while another request refreshes it, without the chain", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const path = `/v1/datasets/${DATASET_2}?stale`;
+    const short = { CATALOGUE_CACHE_SECONDS: "2" };
+    const body = await (await read(path, short)).json();
+    vi.setSystemTime(Date.now() + 2_500);
+    expect(isolateCatalogueCache().claimRefresh(`http://localhost:8787${path}`)).toBe(true);
+    const calls = chain.calls.length;
+    const during = await read(path, short);
+    expect(during.status).toBe(200);
+    expect(during.headers.get("x-cache")).toBe("stale");
+    expect(await during.json()).toEqual(body);
+    expect(chain.calls.length).toBe(calls);
+  });
+
+  it("answers the refreshing request with the stale copy when the chain is down, and not after the stale period", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const path = `/v1/datasets/${DATASET_1}?outage`;
+    const short = { CATALOGUE_CACHE_SECONDS: "2" };
+    const body = await (await read(path, short)).json();
+    // The colo copy must not answer: this test is about the isolate's stale copy.
+    await (caches as unknown as { default: Cache }).default.delete(`http://localhost:8787${path}`);
+    vi.setSystemTime(Date.now() + 2_500);
+    chain.down = true;
+    const outage = await read(path, short);
+    expect(outage.status).toBe(200);
+    expect(outage.headers.get("x-cache")).toBe("stale");
+    expect(outage.headers.get("x-request-id")).not.toBeNull();
+    expect(await outage.json()).toEqual(body);
+    vi.setSystemTime(Date.now() + 2_000);
+    const gone = await read(path, short);
+    expect(gone.status).toBeGreaterThanOrEqual(500);
+    expect(gone.headers.get("x-cache")).toBeNull();
+  });
 });

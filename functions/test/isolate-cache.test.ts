@@ -1,9 +1,10 @@
 /**
- * The isolate-memory tier of the catalogue cache (runs in workerd): expiry, least-recently-used
- * eviction by count and by bytes, oversized bodies never kept.
+ * The isolate-memory tier of the catalogue cache (runs in workerd): fresh, then stale, then gone;
+ * one refresh claim at a time; least-recently-used eviction by count and by bytes; oversized bodies
+ * never kept.
  */
 import { describe, expect, it } from "vitest";
-import { IsolateCache } from "../src/cache/isolate-cache";
+import { IsolateCache, REFRESH_CLAIM_MS } from "../src/cache/isolate-cache";
 
 const body = (bytes: number) => ({ body: new ArrayBuffer(bytes), contentType: "application/json" });
 
@@ -17,15 +18,40 @@ function cache(limits: Partial<ConstructorParameters<typeof IsolateCache>[0]> = 
 }
 
 describe("IsolateCache", () => {
-  it("answers until the entry's time is up, then forgets it and its bytes", () => {
+  it("is fresh for its lifetime, stale for as long again, then forgets the entry and its bytes", () => {
     const { store, advance } = cache();
     store.set("a", body(10), 5);
     advance(4_999);
+    expect(store.lookup("a")?.state).toBe("fresh");
     expect(store.get("a")?.body.byteLength).toBe(10);
     advance(1);
+    expect(store.lookup("a")?.state).toBe("stale");
     expect(store.get("a")).toBeUndefined();
+    expect(store.size).toBe(1);
+    advance(4_999);
+    expect(store.lookup("a")?.state).toBe("stale");
+    advance(1);
+    expect(store.lookup("a")).toBeUndefined();
     expect(store.size).toBe(0);
     expect(store.bytes).toBe(0);
+  });
+
+  it("gives the refresh of a stale entry to one caller at a time", () => {
+    const { store, advance } = cache();
+    store.set("a", body(10), 5);
+    advance(6_000);
+    expect(store.claimRefresh("a")).toBe(true);
+    expect(store.claimRefresh("a")).toBe(false);
+    store.releaseRefresh("a");
+    expect(store.claimRefresh("a")).toBe(true);
+    advance(REFRESH_CLAIM_MS - 1);
+    expect(store.claimRefresh("a")).toBe(false);
+    advance(1);
+    expect(store.claimRefresh("a")).toBe(true); // the claimant died: another may try
+    store.set("a", body(10), 5);
+    expect(store.lookup("a")?.state).toBe("fresh");
+    advance(6_000);
+    expect(store.claimRefresh("a")).toBe(true); // a new entry starts unclaimed
   });
 
   it("evicts the least recently used entry beyond maxEntries", () => {

@@ -9,8 +9,12 @@
  * Only the body and its content type are stored: request ids, CORS and rate-limit headers stay per
  * request. A request with `Cache-Control: no-cache` (RFC 9111 section 5.2.1.4) skips both lookups
  * and refreshes both tiers: the CLI sends it, so a provider sees its own on-chain edits at once.
- * The trade-off: other readers see catalogue changes at most CATALOGUE_CACHE_SECONDS late. Nothing
- * that authorizes anything reads through this cache (roles and rentals are read from the chain).
+ * When an isolate entry expires it stays usable for as long again: one request refreshes it while
+ * the others get the stale copy (`x-cache: stale`), and if the refresh fails with a server error the
+ * refreshing request gets the stale copy too, so an expiry or a chain outage does not reach every
+ * reader at once. The trade-off: other readers see catalogue changes up to twice
+ * CATALOGUE_CACHE_SECONDS late. Nothing that authorizes anything reads through this cache (roles
+ * and rentals are read from the chain).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { type CachedBody, IsolateCache } from "../cache/isolate-cache";
@@ -35,8 +39,8 @@ function wantsRevalidation(c: Context<AppEnv>): boolean {
   return /(^|,)\s*(no-cache|no-store|max-age=0)\s*(,|$)/.test(directives);
 }
 
-function answer(c: Context<AppEnv>, cached: CachedBody, tier: "isolate" | "colo") {
-  c.header("x-cache", "hit");
+function answer(c: Context<AppEnv>, cached: CachedBody, tier: "isolate" | "colo", stale = false) {
+  c.header("x-cache", stale ? "stale" : "hit");
   c.header("x-cache-tier", tier);
   return c.body(cached.body, 200, { "content-type": cached.contentType });
 }
@@ -48,9 +52,15 @@ export const edgeCache: MiddlewareHandler<AppEnv> = async (c, next) => {
   const colo = (caches as unknown as { default: Cache }).default;
   const coloKey = new Request(key, { method: "GET" });
 
+  let stale: CachedBody | undefined;
   if (!wantsRevalidation(c)) {
-    const local = isolateCache.get(key);
-    if (local !== undefined) return answer(c, local, "isolate");
+    const local = isolateCache.lookup(key);
+    if (local?.state === "fresh") return answer(c, local, "isolate");
+    if (local?.state === "stale") {
+      // Someone else is refreshing it: this reader gets the stale copy at once.
+      if (!isolateCache.claimRefresh(key)) return answer(c, local, "isolate", true);
+      stale = local;
+    }
     const shared = await colo.match(coloKey);
     if (shared !== undefined) {
       const cached = {
@@ -67,7 +77,18 @@ export const edgeCache: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
 
   await next();
-  if (c.res.status !== 200) return;
+  if (c.res.status !== 200) {
+    isolateCache.releaseRefresh(key);
+    // stale-if-error: a chain outage during a refresh still answers with what was last read.
+    if (stale !== undefined && c.res.status >= 500) {
+      // Assigning keeps the per-request headers already on the response (request id, CORS, limits).
+      c.res = new Response(stale.body, {
+        status: 200,
+        headers: { "content-type": stale.contentType, "x-cache": "stale", "x-cache-tier": "isolate" },
+      });
+    }
+    return;
+  }
   const cached = {
     body: await c.res.clone().arrayBuffer(),
     contentType: c.res.headers.get("content-type") ?? "application/json",
