@@ -102,8 +102,7 @@ async function timeAsync(fn: () => Promise<unknown>, runs = 3): Promise<Timed> {
     const used = process.cpuUsage(cpu);
     samples.push({ wallMs, cpuMs: (used.user + used.system) / 1000, blockedMs });
   }
-  samples.sort((a, b) => a.wallMs - b.wallMs);
-  return samples[Math.floor(samples.length / 2)]!;
+  return medianTimed(samples);
 }
 
 /** A pure integer loop (no memory sharing, no I/O): what `threads` threads can gain on this machine now. */

@@ -109,6 +109,16 @@ describe("catalogue edge cache", () => {
     expect(((await later.json()) as DatasetDetail).reviewers).toEqual([]);
   });
 
+  it("stores nothing for Cache-Control: no-store", async () => {
+    const path = `/v1/datasets/${DATASET_2}?no-store`;
+    const first = await read(path, ON, { "cache-control": "no-store" });
+    expect(first.status).toBe(200);
+    const calls = chain.calls.length;
+    const second = await read(path, ON);
+    expect(second.headers.get("x-cache")).toBe("miss");
+    expect(chain.calls.length).toBeGreaterThan(calls);
+  });
+
   it("lets an entry expire after CATALOGUE_CACHE_SECONDS", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const path = `/v1/datasets/${DATASET_2}?expiry`;

@@ -23,10 +23,9 @@ describe("IsolateCache", () => {
     store.set("a", body(10), 5);
     advance(4_999);
     expect(store.lookup("a")?.state).toBe("fresh");
-    expect(store.get("a")?.body.byteLength).toBe(10);
+    expect(store.lookup("a")?.body.byteLength).toBe(10);
     advance(1);
     expect(store.lookup("a")?.state).toBe("stale");
-    expect(store.get("a")).toBeUndefined();
     expect(store.size).toBe(1);
     advance(4_999);
     expect(store.lookup("a")?.state).toBe("stale");
@@ -59,12 +58,12 @@ describe("IsolateCache", () => {
     store.set("a", body(1), 60);
     store.set("b", body(1), 60);
     store.set("c", body(1), 60);
-    store.get("a");
+    store.lookup("a");
     store.set("d", body(1), 60);
-    expect(store.get("b")).toBeUndefined();
-    expect(store.get("a")).toBeDefined();
-    expect(store.get("c")).toBeDefined();
-    expect(store.get("d")).toBeDefined();
+    expect(store.lookup("b")).toBeUndefined();
+    expect(store.lookup("a")).toBeDefined();
+    expect(store.lookup("c")).toBeDefined();
+    expect(store.lookup("d")).toBeDefined();
   });
 
   it("evicts by total bytes and never keeps a body above maxEntryBytes", () => {
@@ -72,10 +71,10 @@ describe("IsolateCache", () => {
     store.set("a", body(400), 60);
     store.set("b", body(400), 60);
     store.set("c", body(400), 60);
-    expect(store.get("a")).toBeUndefined();
+    expect(store.lookup("a")).toBeUndefined();
     expect(store.bytes).toBe(800);
     store.set("big", body(501), 60);
-    expect(store.get("big")).toBeUndefined();
+    expect(store.lookup("big")).toBeUndefined();
     expect(store.bytes).toBe(800);
   });
 
@@ -85,7 +84,7 @@ describe("IsolateCache", () => {
     store.set("a", body(20), 60);
     expect(store.bytes).toBe(20);
     store.set("a", body(30), 0);
-    expect(store.get("a")).toBeUndefined();
+    expect(store.lookup("a")).toBeUndefined();
     expect(store.bytes).toBe(0);
   });
 });

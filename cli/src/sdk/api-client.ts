@@ -70,9 +70,10 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: "application/json" };
     // no-cache: the API may serve public reads from a short-lived edge cache; a CLI user who has
     // just changed something on-chain must see it now.
-    const headers: Record<string, string> = { accept: "application/json", "cache-control": "no-cache" };
+    if (method === "GET") headers["cache-control"] = "no-cache";
     if (body !== undefined) headers["content-type"] = "application/json";
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     let response: Response;
@@ -94,7 +95,8 @@ export class ApiClient {
   }
 }
 
-function problemError(status: number, text: string): Cce4longError {
+/** A typed error from an RFC 9457 problem body (or the status alone when the body is not one). */
+export function problemError(status: number, text: string): Cce4longError {
   let problem: Problem = {};
   try {
     problem = JSON.parse(text) as Problem;

@@ -6,10 +6,14 @@
  * like a job result once a reviewer approves it (docs/explore-mode.md).
  */
 import { writeFileSync } from "node:fs";
-import { Cce4longError, type ExploreExportResponse, isErrorCode } from "@cce4long/protocol";
+import { Cce4longError, type ExploreExportResponse } from "@cce4long/protocol";
 import type { DeclaredOutput } from "@cce4long/protocol/jobs/declared-outputs";
 import { generateEphemeralKeyPair } from "@cce4long/sealing/ecdhe-wrap";
 import { toHex } from "viem";
+import { problemError } from "./api-client";
+
+/** The gate checks the file before answering; a minute is far beyond what a notebook file takes. */
+const EXPORT_TIMEOUT_MS = 60_000;
 
 export interface ExploreExportInput {
   /** The session's URL on the Privacy Plane (…/v1/explore/sessions/<id>). */
@@ -33,20 +37,23 @@ export async function exportFromSession(input: ExploreExportInput): Promise<Expl
       method: "POST",
       headers: { authorization: `Bearer ${input.token}`, "content-type": "application/json" },
       body: JSON.stringify({ output: input.output, resultPublicKey: toHex(resultKey.publicKey) }),
+      signal: AbortSignal.timeout(EXPORT_TIMEOUT_MS),
     });
   } catch (cause) {
     throw new Cce4longError("PRIVACY_PLANE_UNAVAILABLE", "the session's Privacy Plane did not answer", {
       cause,
     });
   }
-  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  const text = await response.text();
   // 200 released, 202 held for review, 403 rejected by the gate: all three carry the gate's report.
-  if ((response.status === 200 || response.status === 202 || response.status === 403) && "report" in body) {
-    return body as unknown as ExploreExportResponse;
+  if (response.status === 200 || response.status === 202 || response.status === 403) {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (typeof body === "object" && body !== null && "report" in body) return body as ExploreExportResponse;
   }
-  const code = isErrorCode(body.code) ? body.code : "INTERNAL";
-  throw new Cce4longError(
-    code,
-    String(body.detail ?? body.title ?? `export failed (HTTP ${response.status})`),
-  );
+  throw problemError(response.status, text);
 }

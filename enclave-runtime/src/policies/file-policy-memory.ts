@@ -3,7 +3,8 @@
  * `<stateDir>/dataset-policies/`, mode 0600, replaced atomically (temp file, fsync, rename). Each file
  * is parsed by a schema on load; a file that does not parse, or names another dataset or kind, is a
  * POLICY_STATE_CORRUPT error, never "nothing remembered": forgetting would let the store roll the
- * dataset back to an older, looser policy. One process owns the folder; writes are serialized per slot.
+ * dataset back to an older, looser policy. One process owns the folder; writes are serialized per slot,
+ * and what was read or written is kept in memory, so a gate run does not re-read and re-parse the file.
  */
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
@@ -22,6 +23,7 @@ const RememberedSchema = z.strictObject({
 export class FilePolicyMemory implements PolicyMemory {
   readonly #dir: string;
   readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #known = new Map<string, RememberedPolicy>();
   #ready: Promise<unknown> | undefined;
 
   constructor(stateDir: string) {
@@ -30,6 +32,8 @@ export class FilePolicyMemory implements PolicyMemory {
 
   async get(datasetId: string, kind: PolicyKind): Promise<RememberedPolicy | undefined> {
     const file = this.#file(datasetId, kind);
+    const known = this.#known.get(file);
+    if (known !== undefined) return known;
     let text: string;
     try {
       text = await readFile(file, "utf8");
@@ -51,6 +55,7 @@ export class FilePolicyMemory implements PolicyMemory {
     ) {
       throw corrupt(datasetId, kind);
     }
+    this.#known.set(file, parsed.data as RememberedPolicy);
     return parsed.data as RememberedPolicy;
   }
 
@@ -68,6 +73,7 @@ export class FilePolicyMemory implements PolicyMemory {
         await handle.close();
       }
       await rename(temporary, file);
+      this.#known.set(file, remembered);
     };
     const run = (this.#locks.get(file) ?? Promise.resolve()).then(task, task);
     this.#locks.set(

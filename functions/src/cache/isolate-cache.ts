@@ -74,12 +74,6 @@ export class IsolateCache {
     };
   }
 
-  /** A fresh entry only (a stale one is left in place). */
-  get(key: string): CachedBody | undefined {
-    const found = this.lookup(key);
-    return found?.state === "fresh" ? found : undefined;
-  }
-
   /**
    * Claims the refresh of a stale entry: true for the one caller that should go to the origin, false
    * while another claim is live. A successful `set` or a `releaseRefresh` ends the claim.

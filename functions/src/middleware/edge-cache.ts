@@ -8,7 +8,9 @@
  *     does not go to the chain either.
  * Only the body and its content type are stored: request ids, CORS and rate-limit headers stay per
  * request. A request with `Cache-Control: no-cache` (RFC 9111 section 5.2.1.4) skips both lookups
- * and refreshes both tiers: the CLI sends it, so a provider sees its own on-chain edits at once.
+ * and refreshes both tiers: the CLI sends it, so a provider sees its own on-chain edits at once
+ * (`no-store` skips the lookups and stores nothing). Anyone may ask for a fresh read; what bounds the
+ * chain reads a client can cause is the per-identity rate limit, not this cache.
  * When an isolate entry expires it stays usable for as long again: one request refreshes it while
  * the others get the stale copy (`x-cache: stale`), and if the refresh fails with a server error the
  * refreshing request gets the stale copy too, so an expiry or a chain outage does not reach every
@@ -34,9 +36,12 @@ export function isolateCatalogueCache(): IsolateCache {
 /** When the colo copy was stored (ms since the epoch); never sent to clients. */
 const STORED_AT_HEADER = "x-cce4long-stored-at";
 
-function wantsRevalidation(c: Context<AppEnv>): boolean {
-  const directives = c.req.header("cache-control")?.toLowerCase() ?? "";
-  return /(^|,)\s*(no-cache|no-store|max-age=0)\s*(,|$)/.test(directives);
+/** The request's Cache-Control directives that matter here (RFC 9111 section 5.2.1). */
+function requestDirectives(c: Context<AppEnv>): { revalidate: boolean; store: boolean } {
+  const has = (name: string) =>
+    new RegExp(`(^|,)\\s*${name}\\s*(,|$)`).test(c.req.header("cache-control")?.toLowerCase() ?? "");
+  const noStore = has("no-store");
+  return { revalidate: noStore || has("no-cache") || has("max-age=0"), store: !noStore };
 }
 
 function answer(c: Context<AppEnv>, cached: CachedBody, tier: "isolate" | "colo", stale = false) {
@@ -52,8 +57,9 @@ export const edgeCache: MiddlewareHandler<AppEnv> = async (c, next) => {
   const colo = (caches as unknown as { default: Cache }).default;
   const coloKey = new Request(key, { method: "GET" });
 
+  const directives = requestDirectives(c);
   let stale: CachedBody | undefined;
-  if (!wantsRevalidation(c)) {
+  if (!directives.revalidate) {
     const local = isolateCache.lookup(key);
     if (local?.state === "fresh") return answer(c, local, "isolate");
     if (local?.state === "stale") {
@@ -89,6 +95,7 @@ export const edgeCache: MiddlewareHandler<AppEnv> = async (c, next) => {
     }
     return;
   }
+  if (!directives.store) return;
   const cached = {
     body: await c.res.clone().arrayBuffer(),
     contentType: c.res.headers.get("content-type") ?? "application/json",

@@ -15,7 +15,6 @@ import {
   IngestKeySchema,
   IngestStatusRecordSchema,
   MAX_PARTS,
-  MAX_UPLOAD_AUTHORIZATION_SECONDS,
   PRESIGNED_URL_TTL_SECONDS,
   RefreshUrlsRequestSchema,
   RefreshUrlsResponseSchema,
@@ -203,11 +202,6 @@ async function ensureSignedBySessionProvider(
 ): Promise<void> {
   const config = c.var.config;
   const nowSeconds = Math.floor(Date.now() / 1000);
-  if (authorization.expiresAt > nowSeconds + MAX_UPLOAD_AUTHORIZATION_SECONDS) {
-    throw new Cce4longError("UPLOAD_SIGNATURE_INVALID", "The upload signature's expiry is too far ahead", {
-      detail: { maxSeconds: MAX_UPLOAD_AUTHORIZATION_SECONDS },
-    });
-  }
   const check = await checkUploadAuthorization(session, authorization, {
     provider: session.provider,
     chainId: config.CHAIN_ID,

@@ -80,4 +80,14 @@ describe("upload authorization", () => {
       await checkUploadAuthorization(session, authorization, { ...expected, nowSeconds: null }),
     ).toMatchObject({ ok: true });
   });
+
+  it("refuses a statement that expires more than 24 h ahead, wherever it is checked", async () => {
+    const ahead = await sign(31337, 1_000 + 24 * 3600 + 1);
+    expect(await checkUploadAuthorization(session, ahead, expected)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/too far ahead/),
+    });
+    const justInside = await sign(31337, 1_000 + 24 * 3600);
+    expect(await checkUploadAuthorization(session, justInside, expected)).toMatchObject({ ok: true });
+  });
 });

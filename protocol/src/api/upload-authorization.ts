@@ -8,11 +8,10 @@
 import { type Address, type Hex, recoverTypedDataAddress } from "viem";
 import { z } from "zod";
 import { SignatureSchema } from "./common";
+import { datasetPolicyDomain } from "./policies";
 
 /** The same domain as every other cce4long EIP-712 document (policies, reviews, manifests). */
-export function uploadAuthorizationDomain(chainId: number, hub: Hex) {
-  return { name: "cce4long", version: "1", chainId, verifyingContract: hub } as const;
-}
+export const uploadAuthorizationDomain = datasetPolicyDomain;
 
 /** The EIP-712 types the provider signs. The upload id (16 random bytes) is the statement's nonce. */
 export const UPLOAD_AUTHORIZATION_TYPES = {
@@ -131,6 +130,12 @@ export async function checkUploadAuthorization(
   }
   if (expected.nowSeconds !== null && authorization.expiresAt <= expected.nowSeconds) {
     return { ok: false, reason: "the provider's upload signature has expired" };
+  }
+  if (
+    expected.nowSeconds !== null &&
+    authorization.expiresAt > expected.nowSeconds + MAX_UPLOAD_AUTHORIZATION_SECONDS
+  ) {
+    return { ok: false, reason: "the provider's upload signature expires too far ahead (at most 24 h)" };
   }
   const signer = await recoverTypedDataAddress({
     domain: uploadAuthorizationDomain(expected.chainId, expected.hub),

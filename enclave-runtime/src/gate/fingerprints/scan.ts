@@ -14,6 +14,7 @@ import type { TagSet } from "./tag-set";
 import {
   FLAG_IDENTIFIER,
   FLAG_QI,
+  FLAG_SHINGLE,
   INFO_EXACT_HI,
   INFO_EXACT_LO,
   INFO_FLAGS,
@@ -275,7 +276,10 @@ export class LeakageScanner {
         record(result.rareComboRows, { row: r, value: shown(shownCells.join(", ")) });
       }
     }
-    this.#rowBands(r, start, phraseStart);
+    // A row none of whose values is a shingle value of the index has no band to look up.
+    if (any & (((1 << this.#index.params.levels.length) - 1) * FLAG_SHINGLE)) {
+      this.#rowBands(r, start, phraseStart);
+    }
   }
 
   /** Band tags of the row's shingles at each level, queued to be looked up with the whole batch's. */

@@ -1,7 +1,8 @@
 /**
  * Where a CSV file's body can be cut for a parallel scan (runs inside the TEE). A cut goes just
  * after a line feed that the whole-file reading (parse/csv-scan.ts) treats as the end of a record,
- * so each slice starts at a record and every slice reads the same records the whole file gives.
+ * so each slice starts at a record and every slice reads the same records the whole file gives. A file
+ * whose records end in a lone CR has no line feed to cut at and is scanned in one piece.
  * Quote-aware: a line feed inside a quoted field ("a\nb") is not a record end. The reader opens a
  * quoted field only at the start of a cell (first byte, or just after a separator, LF or CR);
  * elsewhere a quote is an ordinary byte. So the pass jumps from quote to quote (indexOf, native)

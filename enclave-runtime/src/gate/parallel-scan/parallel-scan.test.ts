@@ -133,6 +133,9 @@ describe("scanCsv in parallel: the same result as one thread", () => {
       eol: fc.constantFrom("\n", "\r\n", "\r"),
       rows: fc.array(fc.array(cell, { minLength: 0, maxLength: 8 }), { minLength: 1, maxLength: 60 }),
     });
+    // Inputs that cannot be cut (lone-CR line ends, one line) fall back to one thread; count the
+    // others so the property is known to have exercised the parallel path.
+    let split = 0;
     await fc.assert(
       fc.asyncProperty(csv, async ({ sep, eol, rows }) => {
         const text = `a${sep}b${sep}c\n${rows
@@ -145,11 +148,14 @@ describe("scanCsv in parallel: the same result as one thread", () => {
           )
           .join(eol)}`;
         const bytes = encode(text);
+        const layout = readCsvLayout(bytes);
+        if (csvSlices(bytes, layout.bodyStart, bytes.length, layout.sep, pool.size).length > 1) split++;
         const single = scanCsvBytes(fixtureIndex(), bytes);
         expect(await scanCsv(fixtureIndex(), bytes, { pool, parallelFromBytes: 0 })).toEqual(single);
       }),
       { numRuns: 150, seed: 20_261_204 },
     );
+    expect(split).toBeGreaterThanOrEqual(50);
   });
 
   it("cuts only after line ends outside quoted fields", () => {

@@ -80,7 +80,10 @@ export class ScanWorkerPool {
 
   /** Scans one slice in a worker. The request's tag key buffer is transferred (detached here). */
   scan(request: Omit<ScanSliceRequest, "id">): Promise<LeakageScan> {
-    if (this.#closed) return Promise.reject(scanFailed("the pool is closed"));
+    if (this.#closed) {
+      request.tagKey.fill(0);
+      return Promise.reject(scanFailed("the pool is closed"));
+    }
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
       this.#dispatch();
