@@ -231,10 +231,10 @@ beforeAll(async () => {
     chain: createHubExploreChain({ rpcUrl: stack.rpcUrl, deployment, recorder }),
     samples: manifestSampleSource({
       store,
-      latestManifest: async (id) => (id === datasetId ? manifest : undefined),
+      latestVersion: async (id) => (id === datasetId ? { version: 1, manifest } : undefined),
     }),
     keys: keyring,
-    gateFor: async () => ({ policy: gatePolicySchema.parse({}), fingerprints, datasetVersion: 1 }),
+    gateFor: async () => ({ policy: gatePolicySchema.parse({}), fingerprints }),
     reviews,
     stateDir,
     sessionSeconds: 600,

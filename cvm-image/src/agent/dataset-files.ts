@@ -7,8 +7,9 @@
  */
 import { open } from "node:fs/promises";
 import { Cce4longError } from "@cce4long/protocol";
-import { HEADER_MAX_LENGTH, openFileReader, openSealedFile, parseHeader } from "@cce4long/sealing";
+import { HEADER_MAX_LENGTH, parseHeader } from "@cce4long/sealing";
 import { filesUnder, type MountedFile } from "../fuse/file-table";
+import { openSealedLowerFile } from "../fuse/sealed-lower-file";
 import { LOWER_MANIFEST_PATH } from "./manifest-check";
 
 export interface DatasetFiles {
@@ -57,26 +58,11 @@ export async function ensureKeysOpenFiles(
   files: readonly MountedFile[],
   keys: ReadonlyMap<number, Uint8Array>,
 ): Promise<void> {
-  for (const file of files) {
-    const reader = await openFileReader(file.lowerPath);
-    try {
-      const { header } = parseHeader(await reader.read(0, Math.min(reader.size, HEADER_MAX_LENGTH)));
-      const key = keys.get(header.keyVersion);
-      if (!key) throw new Cce4longError("KEY_UNWRAP_FAILED", "No key was released for a file's key version");
-      const sealed = await openSealedFile(reader, key);
-      const fileId = Buffer.from(sealed.header.fileId).toString("hex");
-      sealed.close();
-      if (file.expectedFileId !== undefined && fileId !== file.expectedFileId) {
-        throw new Cce4longError(
-          "SEAL_INTEGRITY",
-          `${file.path}: file id does not match the dataset manifest`,
-          {
-            detail: { path: file.path },
-          },
-        );
-      }
-    } finally {
-      await reader.close();
-    }
-  }
+  // The same opening the decrypting FUSE does (header MAC, exact size, expected file id), done up front.
+  const keyFor = (_datasetId: string, version: number) => {
+    const key = keys.get(version);
+    if (!key) throw new Cce4longError("KEY_UNWRAP_FAILED", "No key was released for a file's key version");
+    return key;
+  };
+  for (const file of files) await (await openSealedLowerFile(file, keyFor)).close();
 }

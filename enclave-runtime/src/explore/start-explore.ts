@@ -27,7 +27,7 @@ import type { DatasetPolicies } from "../policies/dataset-policies";
 import type { ReviewService } from "../review/review-service";
 import { ExploreSessions } from "./session/explore-sessions";
 import { createHubExploreChain } from "./session/hub-explore-chain";
-import { latestManifestReader, latestVersionReader } from "./session/latest-manifest";
+import { latestVersionReader } from "./session/latest-manifest";
 import { manifestSampleSource } from "./session/sample-source";
 
 type Log = (event: string, fields: Record<string, unknown>) => void;
@@ -57,23 +57,19 @@ export async function startExplore(
   const recorder = privateKeyToAccount(toHex(recorderKey.privateKey));
   recorderKey.wipe();
   const store = objectStoreFromConfig(config);
-  const latestManifest = latestManifestReader({ rpcUrl: config.RPC_URL, deployment, store });
   const latestVersion = latestVersionReader({ rpcUrl: config.RPC_URL, deployment, store });
   const stateDir = config.EXPLORE_STATE_DIR ?? join(tmpdir(), "cce4long-explore");
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const sessions = new ExploreSessions({
     chain: createHubExploreChain({ rpcUrl: config.RPC_URL, deployment, recorder }),
-    samples: manifestSampleSource({ store, latestManifest }),
+    samples: manifestSampleSource({ store, latestVersion }),
     keys: shared.keyring,
-    async gateFor(datasetId) {
+    async gateFor(datasetId, { manifest }) {
       // The provider's signed gate policy (the ACRO defaults without one), as for job outputs.
       const resolved = await shared.policies?.resolve(datasetId, "gate");
-      const latest = await latestVersion(datasetId);
-      const manifest = latest?.manifest;
-      const entry = manifest?.entries.find((e) => e.kind === "fingerprints");
+      const entry = manifest.entries.find((e) => e.kind === "fingerprints");
       const sealed = entry && (await store.getBytes(BUCKETS.datasets, entry.objectKey));
-      if (!latest || !manifest || !entry || !sealed)
-        throw new Error("the dataset version has no fingerprint index");
+      if (!entry || !sealed) throw new Error("the dataset version has no fingerprint index");
       const key = await shared.keyring.keyForRead(datasetId, entry.keyVersion);
       const versionKey = fingerprintVersionKey(key.key, datasetId, manifest.uploadId);
       try {
@@ -81,7 +77,6 @@ export async function startExplore(
         return {
           policy: resolved?.policy ?? gatePolicySchema.parse({}),
           fingerprints: deserializeFingerprintIndex(plaintext, versionKey),
-          datasetVersion: latest.version,
           policyRolledBack: resolved?.rolledBack === true,
         };
       } finally {

@@ -5,6 +5,7 @@
  * "closed"). Exports go through the Output Gate; those it holds for review go to the reviewers' queue
  * (review-service.ts). Sessions live in this process's memory only.
  */
+
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -14,6 +15,7 @@ import {
   ExploreCloseReason as CloseReason,
   type ExploreCloseReason,
 } from "@cce4long/protocol";
+import type { DatasetManifest } from "@cce4long/protocol/datasets/manifest";
 import type { GatePolicy } from "@cce4long/protocol/gate/policy";
 import type { GateReport } from "@cce4long/protocol/gate/report";
 import type { DeclaredOutput } from "@cce4long/protocol/jobs/declared-outputs";
@@ -34,12 +36,16 @@ export interface ExploreSessionsDeps {
   chain: ExploreChain;
   samples: SampleSource;
   keys: { keyForRead(datasetId: string, version: number): Promise<DatasetKey> };
-  /** The Output Gate's policy and the version's fingerprint index, for exports. */
-  gateFor(datasetId: Hex): Promise<{
+  /**
+   * The Output Gate's policy and the fingerprint index of the version the session's sample came from
+   * (its manifest, already verified at open), for exports.
+   */
+  gateFor(
+    datasetId: Hex,
+    sample: { version: number; manifest: DatasetManifest },
+  ): Promise<{
     policy: GatePolicy;
     fingerprints: FingerprintIndex;
-    /** The dataset version the index belongs to (the session's sample's version). */
-    datasetVersion: number;
     policyRolledBack?: boolean;
   }>;
   /** Where exports the gate holds for review go (review-service.ts); without it they are only held back. */
@@ -85,6 +91,9 @@ interface Session {
   internalToken: string;
   dir: string;
   workDir: string;
+  /** The dataset version whose sample the session shows: its exports are checked and recorded for it. */
+  version: number;
+  manifest: DatasetManifest;
   jupyter: RunningJupyter;
   mount: DecryptingMount;
   timer: NodeJS.Timeout;
@@ -92,6 +101,9 @@ interface Session {
 }
 
 interface Prepared {
+  /** The dataset version whose sample the session shows. */
+  version: number;
+  manifest: DatasetManifest;
   jupyter: RunningJupyter;
   mount: DecryptingMount;
   internalToken: string;
@@ -240,7 +252,7 @@ export class ExploreSessions {
    * once a reviewer approves), which needs that key before anything is recorded.
    */
   async exportFile(session: Session, declared: DeclaredOutput, resultPublicKey?: Hex): Promise<ExportResult> {
-    const gate = await this.deps.gateFor(session.datasetId);
+    const gate = await this.deps.gateFor(session.datasetId, session);
     const bytes = await readExportFile(session.workDir, declared.path, gate.policy.limits.maxFileBytes);
     const checked = await checkOutputs({
       files: [{ path: declared.path, bytes }],
@@ -272,7 +284,7 @@ export class ExploreSessions {
         exportId: `0x${randomBytes(32).toString("hex")}` as Hex,
         datasetId: session.datasetId,
         sessionId: session.id,
-        datasetVersion: gate.datasetVersion,
+        datasetVersion: session.version,
         resultPublicKey,
       },
       consumer: session.consumer,
@@ -307,7 +319,7 @@ export class ExploreSessions {
     const workDir = join(dir, "notebooks");
     const configDir = join(dir, "config");
     await Promise.all([lowerDir, workDir, configDir].map((d) => mkdir(d, { recursive: true, mode: 0o700 })));
-    const files = await this.deps.samples.stage(datasetId, lowerDir);
+    const { version, manifest, files } = await this.deps.samples.stage(datasetId, lowerDir);
     const keys = new Map<string, DatasetKey>();
     try {
       for (const version of new Set(files.map((f) => f.keyVersion))) {
@@ -356,7 +368,7 @@ export class ExploreSessions {
         wipeKeys();
       }
     };
-    return { jupyter, mount: { mountpoint, unmount }, internalToken, workDir };
+    return { version, manifest, jupyter, mount: { mountpoint, unmount }, internalToken, workDir };
   }
 
   async #teardown(parts: {

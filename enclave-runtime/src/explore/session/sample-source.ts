@@ -12,6 +12,7 @@ import type { DatasetManifest } from "@cce4long/protocol/datasets/manifest";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import type { Hex } from "viem";
 import type { ObjectStore } from "../../ingest/object-store";
+import type { LatestVersion } from "./latest-manifest";
 
 /** How the sample's files are named inside the session (under /data). */
 export const SESSION_FILE_NAMES: Readonly<Record<string, string>> = {
@@ -27,23 +28,30 @@ export interface StagedSampleFile {
   keyVersion: number;
 }
 
+/** The sample of one dataset version, staged for a session; exports are checked against that version. */
+export interface StagedSample {
+  version: number;
+  manifest: DatasetManifest;
+  files: StagedSampleFile[];
+}
+
 export interface SampleSource {
   /** Copies the dataset's sample ciphertext into `lowerDir`; NOT_FOUND when the dataset has no sample. */
-  stage(datasetId: Hex, lowerDir: string): Promise<StagedSampleFile[]>;
+  stage(datasetId: Hex, lowerDir: string): Promise<StagedSample>;
 }
 
 export interface ManifestSampleSourceOptions {
   store: Pick<ObjectStore, "getStream">;
-  /** The newest version's manifest, already verified against the on-chain root; undefined if none. */
-  latestManifest(datasetId: Hex): Promise<DatasetManifest | undefined>;
+  /** The newest version and its manifest, verified against the on-chain root; undefined if none. */
+  latestVersion(datasetId: Hex): Promise<LatestVersion | undefined>;
 }
 
 export function manifestSampleSource(options: ManifestSampleSourceOptions): SampleSource {
   return {
     async stage(datasetId, lowerDir) {
-      const manifest = await options.latestManifest(datasetId);
-      const entries = (manifest?.entries ?? []).filter((e) => e.kind === "explore-sample");
-      if (!entries.some((e) => e.path === EXPLORE_SAMPLE_PATH)) {
+      const latest = await options.latestVersion(datasetId);
+      const entries = (latest?.manifest.entries ?? []).filter((e) => e.kind === "explore-sample");
+      if (latest === undefined || !entries.some((e) => e.path === EXPLORE_SAMPLE_PATH)) {
         throw new Cce4longError("NOT_FOUND", "This dataset has no Explore sample yet", {
           detail: { datasetId },
         });
@@ -65,7 +73,7 @@ export function manifestSampleSource(options: ManifestSampleSourceOptions): Samp
           keyVersion: entry.keyVersion,
         });
       }
-      return staged;
+      return { version: latest.version, manifest: latest.manifest, files: staged };
     },
   };
 }
