@@ -48,7 +48,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): Hono {
     const record = await find(service, c.req.param("jobId"));
     await ensureReviewer(record.datasetId, caller);
     // Output bytes only while a decision is wanted: afterwards they belong to the consumer alone.
-    const files = record.state === "needs-review" ? service.outputs(record.jobId) : undefined;
+    const files = record.state === "needs-review" ? await service.outputs(record.jobId) : undefined;
     return c.json({
       ...queueItem(record),
       state: record.state,

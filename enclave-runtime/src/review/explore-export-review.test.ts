@@ -112,7 +112,7 @@ describe("Explore exports held for review", () => {
     await expect(h.service.release(id)).rejects.toMatchObject({ code: "JOB_INVALID_STATE" });
     expect(h.chain.records).not.toContain("recordResultReleased");
     expect(h.objects.objects.size).toBe(0);
-    expect(h.vault.get(id)).toBeUndefined();
+    expect(await h.vault.get(id)).toBeUndefined();
   });
 
   it("error: request-changes is refused for an export, without using up the reviewer's nonce", async () => {
@@ -136,7 +136,7 @@ describe("Explore exports held for review", () => {
     await expect(exportOf(h, id, false)).rejects.toMatchObject({ code: "CHAIN_REVERTED" });
     expect(await h.service.get(id)).toMatchObject({ state: "failed" });
     expect(await h.service.queue(DATASET)).toEqual([]);
-    expect(h.vault.get(id)).toBeUndefined();
+    expect(await h.vault.get(id)).toBeUndefined();
     expect(h.chain.records).toEqual([]);
   });
 

@@ -25,9 +25,9 @@ export async function releaseOutputs(service: ReviewService, jobId: Hex): Promis
     });
   }
   if (record.release === null) {
-    const files = deps.vault.get(jobId);
+    const files = await deps.vault.get(jobId);
     if (files === undefined) {
-      // Outputs live only in memory: after a restart there is nothing to release.
+      // Without a state folder outputs live only in memory: after a restart there is nothing to release.
       return service.stepUnlocked(jobId, "failed", {
         chain: {
           expect: JobStatus.Failed,

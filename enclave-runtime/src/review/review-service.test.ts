@@ -54,7 +54,7 @@ describe("review service", () => {
       envelope ?? new Uint8Array(),
     );
     expect(new TextDecoder().decode(plain)).toBe("group,count\na,20\nb,30\n");
-    expect(h.vault.get(JOB)).toBeUndefined();
+    expect(await h.vault.get(JOB)).toBeUndefined();
     await expect(h.service.release(JOB)).rejects.toMatchObject({ code: "CONFLICT" });
     expect(h.chain.records.filter((r) => r === "recordResultReleased")).toHaveLength(1);
   });
@@ -91,7 +91,7 @@ describe("review service", () => {
     const record = await submitted(h, "rejected-by-rules");
     expect(record.state).toBe("rejected");
     expect(h.objects.keys(BUCKETS.results)).toEqual([]);
-    expect(h.vault.get(JOB)).toBeUndefined();
+    expect(await h.vault.get(JOB)).toBeUndefined();
     expect((await h.chain.getJob(JOB))?.status).toBe(JobStatus.Rejected);
   });
 

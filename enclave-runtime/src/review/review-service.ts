@@ -159,10 +159,11 @@ export class ReviewService {
           },
         ],
       };
+      // Held before the record names them: a record in "submitted" always has its outputs.
+      await this.deps.vault.put(jobId, files);
       if (!(await this.deps.store.compareAndSet(jobId, existing?.revision ?? 0, record))) {
         throw new Cce4longError("CONFLICT", "The review changed meanwhile; try again");
       }
-      this.deps.vault.put(jobId, files);
       await this.#emit(record, existing?.state ?? null, existing ? "resubmitted" : "accepted", {});
       return { record, fresh: true };
     });
@@ -206,10 +207,10 @@ export class ReviewService {
         history: [{ from: null, to: "submitted", event: "accepted", at }],
         explore: { sessionId: item.sessionId.toLowerCase() as Hex },
       };
+      await this.deps.vault.put(jobId, files);
       if (!(await this.deps.store.compareAndSet(jobId, 0, fresh))) {
         throw new Cce4longError("CONFLICT", "The review changed meanwhile; try again");
       }
-      this.deps.vault.put(jobId, files);
       let txHash: Hex;
       try {
         txHash = await this.deps.chain.recordExploreExportSubmitted({ ...item, exportId: jobId }, commitment);
@@ -261,7 +262,7 @@ export class ReviewService {
           jobId,
           datasetId: record.datasetId,
           datasetVersion: (await this.deps.chain.getJob(jobId))?.datasetVersion ?? 0,
-          files: this.deps.vault.get(jobId) ?? [],
+          files: (await this.deps.vault.get(jobId)) ?? [],
           declared,
         }));
     } catch (error) {
@@ -383,7 +384,7 @@ export class ReviewService {
     return this.deps.store.get(jobId.toLowerCase());
   }
 
-  outputs(jobId: string): readonly VaultFile[] | undefined {
+  outputs(jobId: string): Promise<readonly VaultFile[] | undefined> {
     return this.deps.vault.get(jobId);
   }
 
@@ -431,7 +432,7 @@ export class ReviewService {
       r.history.push({ from: record.state, to: moved.next, event, at, ...(txHash ? { txHash } : {}) });
     });
     this.deps.log("review.transition", { jobId, from: record.state, to: next.state, event, txHash });
-    if (isFinal(next.state)) this.deps.vault.wipe(jobId);
+    if (isFinal(next.state)) await this.deps.vault.wipe(jobId);
     await this.#emit(next, record.state, event, options.data ?? {});
     return next;
   }

@@ -28,6 +28,7 @@ import { manifestGateInputs } from "./manifest-gate-inputs";
 import { MemoryOutputVault } from "./output-vault";
 import { ReviewService } from "./review-service";
 import { InMemoryReviewStore } from "./review-store";
+import { SealedOutputVault } from "./sealed-output-vault";
 import { startSweeper } from "./timeout-policy";
 
 type Log = (event: string, fields: Record<string, unknown>) => void;
@@ -66,7 +67,13 @@ export async function startReviews(
     store: config.PRIVACY_PLANE_STATE_DIR
       ? new FileReviewStore(config.PRIVACY_PLANE_STATE_DIR)
       : new InMemoryReviewStore(),
-    vault: new MemoryOutputVault(),
+    // With a state folder, outputs waiting for a reviewer are sealed there and survive a restart.
+    vault: config.PRIVACY_PLANE_STATE_DIR
+      ? new SealedOutputVault({
+          stateDir: config.PRIVACY_PLANE_STATE_DIR,
+          key: () => keys.outputVaultKey(),
+        })
+      : new MemoryOutputVault(),
     chain: createHubReviewChain({ rpcUrl: config.RPC_URL, deployment, recorder }),
     // The gate checks each set against the fingerprints ingest sealed beside its dataset version;
     // without a keyring (tests) there is no index and every set goes to a reviewer (gate-runner.ts).

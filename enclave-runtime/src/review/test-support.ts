@@ -16,7 +16,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { MemoryObjectStore } from "../ingest/memory-object-store";
 import type { OnChainJob } from "../jobs/job-chain";
 import type { ReviewStateEvent } from "./events";
-import { MemoryOutputVault } from "./output-vault";
+import { MemoryOutputVault, type OutputVault } from "./output-vault";
 import type { ExploreExportItem, ReviewChain } from "./review-chain";
 import { ReviewService } from "./review-service";
 import { InMemoryReviewStore, type ReviewStore } from "./review-store";
@@ -204,7 +204,7 @@ export interface Harness {
   chain: FakeReviewChain;
   store: ReviewStore;
   objects: MemoryObjectStore;
-  vault: MemoryOutputVault;
+  vault: OutputVault;
   events: ReviewStateEvent[];
   manifestSigner: Address;
   consumer: { publicKey: Uint8Array; privateKey: Uint8Array };
@@ -213,12 +213,16 @@ export interface Harness {
 }
 
 export function harness(
-  options: { store?: ReviewStore; timeout?: { afterHours: number; action: "reject" | "escalate" } } = {},
+  options: {
+    store?: ReviewStore;
+    vault?: OutputVault;
+    timeout?: { afterHours: number; action: "reject" | "escalate" };
+  } = {},
 ): Harness {
   const chain = new FakeReviewChain();
   const store = options.store ?? new InMemoryReviewStore();
   const objects = new MemoryObjectStore();
-  const vault = new MemoryOutputVault();
+  const vault = options.vault ?? new MemoryOutputVault();
   const events: ReviewStateEvent[] = [];
   const manifestKey = generatePrivateKey();
   const signer = privateKeyToAccount(manifestKey);

@@ -71,6 +71,9 @@ export const ERROR_CODES = {
   // --- dataset policies (Privacy Plane, enclave-runtime/src/policies) --------------------------
   POLICY_STATE_CORRUPT: { status: 500, title: "The remembered dataset policy state is corrupt" },
 
+  // --- review (Privacy Plane, enclave-runtime/src/review) --------------------------------------
+  OUTPUT_VAULT_CORRUPT: { status: 500, title: "An output set held for review failed its integrity check" },
+
   // --- manifests -----------------------------------------------------------------------------
   MANIFEST_INVALID: { status: 422, title: "Result Manifest failed verification" },
 

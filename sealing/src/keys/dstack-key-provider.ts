@@ -11,8 +11,16 @@ import {
   GATE_OUTPUT_KEY_HKDF_LABEL,
   INGEST_KEY_HKDF_LABEL,
   KEY_PURPOSE,
+  OUTPUT_VAULT_KEY_HKDF_LABEL,
+  OUTPUT_VAULT_KEY_ID,
 } from "./labels";
-import { datasetKeyPath, gateOutputKeyPath, ingestKeyPath, signingKeyPath } from "./paths";
+import {
+  datasetKeyPath,
+  gateOutputKeyPath,
+  ingestKeyPath,
+  outputVaultKeyPath,
+  signingKeyPath,
+} from "./paths";
 import { ethereumKeyFromScalar } from "./secp256k1";
 import type { DatasetKey, EthereumSigningKey, KeyProvider, SigningKeyUse, X25519KeyPair } from "./types";
 import { wipe } from "./wipe";
@@ -80,6 +88,23 @@ export class DstackKeyProvider implements KeyProvider {
       GATE_OUTPUT_KEY_HKDF_LABEL,
       version,
     );
+  }
+
+  async outputVaultKey(version = 1): Promise<DatasetKey> {
+    const raw = await this.#getKey(outputVaultKeyPath(version), KEY_PURPOSE.OUTPUT_VAULT);
+    let key: Uint8Array;
+    try {
+      key = expandKey(raw.key, OUTPUT_VAULT_KEY_HKDF_LABEL, String(version));
+    } finally {
+      wipe(raw.key);
+    }
+    return {
+      datasetId: OUTPUT_VAULT_KEY_ID,
+      keyVersion: version,
+      key,
+      fingerprint: keyFingerprint(key),
+      wipe: () => wipe(key),
+    };
   }
 
   async #x25519(path: string, purpose: string, label: string, version: number): Promise<X25519KeyPair> {

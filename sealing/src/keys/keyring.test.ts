@@ -18,6 +18,7 @@ function fakeProvider(root: string): KeyProvider & { derived: number } {
     signingKey: () => Promise.reject(new Error("unused")),
     ingestKeyPair: () => Promise.reject(new Error("unused")),
     gateOutputKeyPair: () => Promise.reject(new Error("unused")),
+    outputVaultKey: () => Promise.reject(new Error("unused")),
   };
   return provider;
 }

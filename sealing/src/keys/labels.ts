@@ -32,6 +32,10 @@ export const SIGNING_KEY_PATH_SEGMENT = "signing";
 export const INGEST_KEY_PATH_SEGMENT = "ingest/x25519";
 /** X25519 Output Gate key path (VMs encrypt outputs to it): `${KEY_PATH_ROOT}/gate-output/x25519/v<version>`. */
 export const GATE_OUTPUT_KEY_PATH_SEGMENT = "gate-output/x25519";
+/** AES-256 key sealing output sets that wait for review: `${KEY_PATH_ROOT}/output-vault/aes-256-gcm/v<version>`. */
+export const OUTPUT_VAULT_KEY_PATH_SEGMENT = "output-vault/aes-256-gcm";
+/** The datasetId an output vault key carries in a file header (its own key path: no dataset's key). */
+export const OUTPUT_VAULT_KEY_ID = "output-vault";
 
 /** The `purpose` sent with GetKey (it is signed into signature_chain[0] as "<purpose>:<pubkey hex>"). */
 export const KEY_PURPOSE = {
@@ -39,6 +43,7 @@ export const KEY_PURPOSE = {
   SIGNING: "cce4long-ethereum-signing-v1",
   INGEST: "cce4long-ingest-x25519-v1",
   GATE_OUTPUT: "cce4long-gate-output-x25519-v1",
+  OUTPUT_VAULT: "cce4long-output-vault-v1",
 } as const;
 
 /** Signing-key uses: each is its own path, so a credential key can never sign a manifest. */
@@ -57,6 +62,7 @@ export const SIGNING_KEY_USE = {
 export const DATASET_KEY_HKDF_LABEL = "cce4long/keys/v1/dataset-key/aes-256-gcm";
 export const INGEST_KEY_HKDF_LABEL = "cce4long/keys/v1/ingest-key/x25519";
 export const GATE_OUTPUT_KEY_HKDF_LABEL = "cce4long/keys/v1/gate-output-key/x25519";
+export const OUTPUT_VAULT_KEY_HKDF_LABEL = "cce4long/keys/v1/output-vault-key/aes-256-gcm";
 /** Public fingerprint of a derived key (SHA-256 over label || key, first 16 bytes): detects a changed root. */
 export const KEY_FINGERPRINT_LABEL = "cce4long/keys/v1/fingerprint";
 

@@ -8,6 +8,7 @@ import {
   GATE_OUTPUT_KEY_PATH_SEGMENT,
   INGEST_KEY_PATH_SEGMENT,
   KEY_PATH_ROOT,
+  OUTPUT_VAULT_KEY_PATH_SEGMENT,
   SIGNING_KEY_PATH_SEGMENT,
   SIGNING_KEY_USE,
 } from "./labels";
@@ -66,4 +67,9 @@ export function ingestKeyPath(version: number): string {
 export function gateOutputKeyPath(version: number): string {
   assertKeyVersion(version);
   return `${KEY_PATH_ROOT}/${GATE_OUTPUT_KEY_PATH_SEGMENT}/v${version}`;
+}
+
+export function outputVaultKeyPath(version: number): string {
+  assertKeyVersion(version);
+  return `${KEY_PATH_ROOT}/${OUTPUT_VAULT_KEY_PATH_SEGMENT}/v${version}`;
 }

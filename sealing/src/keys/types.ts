@@ -59,4 +59,10 @@ export interface KeyProvider {
   ingestKeyPair(version?: number): Promise<X25519KeyPair>;
   /** The X25519 key Computing Plane VMs encrypt outputs to (the Output Gate's key). */
   gateOutputKeyPair(version?: number): Promise<X25519KeyPair>;
+  /**
+   * The AES-256 key that seals output sets at rest while they wait for a reviewer
+   * (enclave-runtime/src/review/sealed-output-vault.ts). A DatasetKey whose datasetId is
+   * OUTPUT_VAULT_KEY_ID (labels.ts), so the encrypted file format takes it as it is.
+   */
+  outputVaultKey(version?: number): Promise<DatasetKey>;
 }

@@ -71,6 +71,8 @@ describe("DstackKeyProvider over the development guest agent", () => {
       (await provider.ingestKeyPair(1)).privateKey,
       (await provider.ingestKeyPair(2)).privateKey,
       (await provider.gateOutputKeyPair(1)).privateKey,
+      (await provider.outputVaultKey(1)).key,
+      (await provider.outputVaultKey(2)).key,
       (await provider.signingKey("job-credential")).privateKey,
       (await provider.signingKey("result-manifest")).privateKey,
     ].map(hex);
