@@ -19,9 +19,24 @@ import type { ObjectStore } from "../ingest/object-store";
 import type { DatasetPolicies } from "../policies/dataset-policies";
 import type { GateInputsSource } from "./gate-runner";
 
+/** The Merkle root the hub recorded for a dataset version (CCE4longHub.datasetVersionRoot). */
+export type VersionRootReader = (datasetId: string, datasetVersion: number) => Promise<Hex>;
+
+/** The production VersionRootReader: the hub contract over JSON-RPC. */
+export function hubVersionRoot(rpcUrl: string, deployment: Deployment): VersionRootReader {
+  const reader = createPublicClient({ transport: http(rpcUrl) });
+  const hub = deployment.contracts.hub.address;
+  return (datasetId, datasetVersion) =>
+    reader.readContract({
+      address: hub,
+      abi: cce4longHubAbi,
+      functionName: "datasetVersionRoot",
+      args: [datasetId as Hex, datasetVersion],
+    });
+}
+
 export interface ManifestGateInputsOptions {
-  rpcUrl: string;
-  deployment: Deployment;
+  versionRoot: VersionRootReader;
   store: Pick<ObjectStore, "getBytes">;
   keyring: Pick<DatasetKeyring, "keyForRead">;
   /** The provider's signed gate policy per dataset (policies/); without it, the ACRO defaults. */
@@ -29,20 +44,13 @@ export interface ManifestGateInputsOptions {
 }
 
 export function manifestGateInputs(options: ManifestGateInputsOptions): GateInputsSource {
-  const reader = createPublicClient({ transport: http(options.rpcUrl) });
-  const hub = options.deployment.contracts.hub.address;
   return async (datasetId, datasetVersion) => {
     const resolved = await options.policies?.resolve(datasetId, "gate");
     const policy = resolved?.policy ?? DEFAULT_GATE_POLICY;
     const policyRolledBack = resolved?.rolledBack === true;
     const none = { policy, fingerprints: null, policyRolledBack };
     if (datasetVersion < 1) return none;
-    const root = await reader.readContract({
-      address: hub,
-      abi: cce4longHubAbi,
-      functionName: "datasetVersionRoot",
-      args: [datasetId as Hex, datasetVersion],
-    });
+    const root = await options.versionRoot(datasetId, datasetVersion);
     const manifestBytes = await options.store.getBytes(
       BUCKETS.datasets,
       UPLOAD_KEYS.manifestByRoot(datasetId, root),

@@ -24,7 +24,7 @@ import { createGateRunner, noIndexSource } from "./gate-runner";
 import { httpEventSink } from "./http-event-sink";
 import { createHubReviewChain } from "./hub-review-chain";
 import { devOutputRoutes } from "./insecure/dev-output-routes";
-import { manifestGateInputs } from "./manifest-gate-inputs";
+import { hubVersionRoot, manifestGateInputs } from "./manifest-gate-inputs";
 import { MemoryOutputVault } from "./output-vault";
 import { ReviewService } from "./review-service";
 import { InMemoryReviewStore } from "./review-store";
@@ -80,8 +80,7 @@ export async function startReviews(
     gate: createGateRunner(
       shared
         ? manifestGateInputs({
-            rpcUrl: config.RPC_URL,
-            deployment,
+            versionRoot: hubVersionRoot(config.RPC_URL, deployment),
             store: objectStore,
             keyring: shared.keyring,
             ...(shared.policies ? { policies: shared.policies } : {}),
