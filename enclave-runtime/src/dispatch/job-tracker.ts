@@ -1,8 +1,9 @@
 /**
  * The dispatcher's memory of the jobs it launched (runs inside the TEE): the in-process lock that keeps
  * concurrent duplicate messages from launching twice, the callback deadlines, and the teardown of a job
- * whose VM never called back, failed, or finished. The durable truth is on-chain (job status); this only
- * covers what happens inside one process lifetime.
+ * whose VM never called back, failed, or finished. The durable truth is on-chain (job status); with a
+ * journal (tracker-journal.ts, in the state folder) the launched jobs, their deadlines and outputs
+ * token hashes also survive a restart: restore() re-arms each deadline where it was.
  */
 import { JobFailureReason } from "@cce4long/protocol";
 import type { JobSpec } from "@cce4long/protocol/jobs/job-spec";
@@ -11,6 +12,7 @@ import type { ComputeLauncher, InstanceRef } from "../compute/launcher";
 import type { JobCredentialClaims } from "../credentials/job-credential";
 import type { JobChain } from "../jobs/job-chain";
 import type { KeyReleaseHooks } from "../key-release/release-key";
+import type { TrackedSnapshot, TrackerJournal } from "./tracker-journal";
 
 export type TrackedPhase = "dispatching" | "dispatched" | "key-released" | "finished";
 
@@ -25,6 +27,9 @@ export interface TrackedJob {
   dispatched: Promise<void>;
   markDispatched(): void;
   timer?: NodeJS.Timeout;
+  /** Unix ms of the armed deadline, and what it waits for. */
+  deadlineAt?: number;
+  waitingFor?: TrackedSnapshot["waitingFor"];
 }
 
 export interface JobTrackerOptions {
@@ -37,6 +42,9 @@ export interface JobTrackerOptions {
   jobGraceMs: number;
   /** How long key release waits for an in-flight dispatch record. */
   dispatchWaitMs?: number;
+  /** Where launched jobs are remembered across restarts; this process only if omitted. */
+  journal?: TrackerJournal;
+  now?: () => number;
 }
 
 /** Refusals after attestation that are the job's failure, with the on-chain reason they become. */
@@ -52,9 +60,47 @@ const FAILURE_OF_DENIAL: Record<string, JobFailureReason> = {
 export class JobTracker implements KeyReleaseHooks {
   readonly #jobs = new Map<Hex, TrackedJob>();
   readonly #options: JobTrackerOptions;
+  readonly #now: () => number;
+  /** Journal writes, in call order: a job's removal never overtakes its last save. */
+  #journalQueue: Promise<void> = Promise.resolve();
 
   constructor(options: JobTrackerOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Takes back the jobs a previous process launched (from the journal): each deadline runs on from
+   * where it was, and one already past fails the job and tears its VM down at once.
+   */
+  async restore(): Promise<number> {
+    const journal = this.#options.journal;
+    if (journal === undefined) return 0;
+    const snapshots = await journal.load((file, why) =>
+      this.#options.log("job.journal-corrupt", { file, why, action: "set aside as .corrupt" }),
+    );
+    for (const snapshot of snapshots) {
+      if (this.get(snapshot.jobId as Hex)) continue;
+      this.claim(snapshot.jobId as Hex);
+      const job = this.get(snapshot.jobId as Hex)!;
+      const { deadlineAt, waitingFor, ...rest } = snapshot;
+      Object.assign(job, rest);
+      job.markDispatched();
+      const remaining = Math.max(0, deadlineAt - this.#now());
+      this.#options.log("job.restored", {
+        jobId: job.jobId,
+        phase: job.phase,
+        waitingFor,
+        remainingMs: remaining,
+      });
+      this.#arm(job, remaining, waitingFor);
+    }
+    return snapshots.length;
+  }
+
+  /** Resolves when every journal write asked for so far is done (tests, shutdown). */
+  settled(): Promise<void> {
+    return this.#journalQueue;
   }
 
   /** Takes the in-process lock of a job; false if this process already handles it. */
@@ -129,6 +175,7 @@ export class JobTracker implements KeyReleaseHooks {
     if (!job) return;
     clearTimeout(job.timer);
     job.phase = "finished";
+    this.#journal(job.jobId, null);
     await this.#destroy(job);
   }
 
@@ -139,6 +186,7 @@ export class JobTracker implements KeyReleaseHooks {
       clearTimeout(job.timer);
       job.phase = "finished";
       job.markDispatched();
+      this.#journal(job.jobId, null);
       await this.#destroy(job);
     }
     try {
@@ -154,13 +202,39 @@ export class JobTracker implements KeyReleaseHooks {
     for (const job of this.#jobs.values()) clearTimeout(job.timer);
   }
 
-  #arm(job: TrackedJob, ms: number, waitingFor: string): void {
+  #arm(job: TrackedJob, ms: number, waitingFor: TrackedSnapshot["waitingFor"]): void {
     clearTimeout(job.timer);
+    job.deadlineAt = this.#now() + ms;
+    job.waitingFor = waitingFor;
     job.timer = setTimeout(() => {
       this.#options.log("job.timed-out", { jobId: job.jobId, waitingFor, afterMs: ms });
       void this.fail(job.jobId, JobFailureReason.Timeout, `no ${waitingFor} within ${ms} ms`);
     }, ms);
     job.timer.unref();
+    if (job.phase === "dispatched" || job.phase === "key-released") {
+      this.#journal(job.jobId, {
+        jobId: job.jobId,
+        phase: job.phase,
+        deadlineAt: job.deadlineAt,
+        waitingFor,
+        ...(job.instanceRef === undefined ? {} : { instanceRef: job.instanceRef }),
+        ...(job.outputsTokenHash === undefined ? {} : { outputsTokenHash: job.outputsTokenHash }),
+        ...(job.measurementId === undefined ? {} : { measurementId: job.measurementId }),
+        ...(job.claims === undefined ? {} : { claims: job.claims }),
+      });
+    }
+  }
+
+  /**
+   * Saves (or with null removes) a job's journal entry after every earlier write. A failed write is
+   * logged, not thrown: the job goes on in this process, only its restart would not be covered.
+   */
+  #journal(jobId: Hex, snapshot: TrackedSnapshot | null): void {
+    const journal = this.#options.journal;
+    if (journal === undefined) return;
+    this.#journalQueue = this.#journalQueue
+      .then(() => (snapshot === null ? journal.remove(jobId) : journal.save(snapshot)))
+      .catch((error) => this.#options.log("job.journal-write-failed", { jobId, error: messageOf(error) }));
   }
 
   async #destroy(job: TrackedJob): Promise<void> {

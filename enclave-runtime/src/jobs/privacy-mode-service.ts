@@ -26,6 +26,7 @@ import { InMemoryNonceStore } from "../credentials/nonce-store";
 import { createJobMessageHandler } from "../dispatch/handle-job-message";
 import { type JobQueueConsumer, startJobQueueConsumer } from "../dispatch/job-queue-consumer";
 import { JobTracker } from "../dispatch/job-tracker";
+import { FileTrackerJournal } from "../dispatch/tracker-journal";
 import { latestManifestReader } from "../explore/session/latest-manifest";
 import { jobOutputRoutes } from "../http/job-output-routes";
 import { keyReleaseRoutes } from "../http/key-release-routes";
@@ -81,7 +82,13 @@ export async function startPrivacyMode(
     log,
     keyReleaseTimeoutMs: config.KEY_RELEASE_TIMEOUT_SECONDS * 1000,
     jobGraceMs: config.JOB_GRACE_SECONDS * 1000,
+    ...(config.PRIVACY_PLANE_STATE_DIR
+      ? { journal: new FileTrackerJournal(config.PRIVACY_PLANE_STATE_DIR) }
+      : {}),
   });
+  // Jobs a previous process launched: their deadlines run on, their outputs are still accepted.
+  const restored = await tracker.restore();
+  if (restored > 0) log("dispatch.restored", { jobs: restored });
   const inbox = new OutputInbox();
   inbox.onReceived((outputs) =>
     // The Output Gate (gate/checkOutputs) takes them from the inbox; its review queue is wired separately.
@@ -187,6 +194,7 @@ export async function startPrivacyMode(
     async stop() {
       await consumer?.stop();
       tracker.stop();
+      await tracker.settled();
       if (launcher instanceof LocalComputeLauncher) await launcher.destroyAll();
     },
   };
