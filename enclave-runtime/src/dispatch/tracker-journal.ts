@@ -6,10 +6,11 @@
  * It holds no secret: the instance name, the deadline, the credential's public claims and the hash of
  * the outputs token. A file that does not parse is moved aside (`.corrupt`) and logged, never deleted.
  */
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { type JobCredentialClaims, JobCredentialClaimsSchema } from "../credentials/job-credential";
+import { replaceFile } from "../state/replace-file";
 
 const Bytes32 = z.string().regex(/^0x[0-9a-f]{64}$/);
 
@@ -48,16 +49,7 @@ export class FileTrackerJournal implements TrackerJournal {
   async save(snapshot: TrackedSnapshot): Promise<void> {
     const checked = TrackedSnapshotSchema.parse(snapshot);
     await this.#init();
-    const file = join(this.#dir, `${checked.jobId}.json`);
-    const temp = `${file}.${process.pid}.tmp`;
-    const handle = await open(temp, "w", 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(checked)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
+    await replaceFile(join(this.#dir, `${checked.jobId}.json`), `${JSON.stringify(checked)}\n`);
   }
 
   async remove(jobId: string): Promise<void> {

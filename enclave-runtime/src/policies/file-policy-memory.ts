@@ -6,11 +6,12 @@
  * dataset back to an older, looser policy. One process owns the folder; writes are serialized per slot,
  * and what was read or written is kept in memory, so a gate run does not re-read and re-parse the file.
  */
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Cce4longError } from "@cce4long/protocol";
 import { PolicyDocumentSchema, type PolicyKind, PolicyKindSchema } from "@cce4long/protocol/api/policies";
 import { z } from "zod";
+import { replaceFile } from "../state/replace-file";
 import type { PolicyMemory, RememberedPolicy } from "./policy-memory";
 
 const DATASET_ID = /^0x[0-9a-f]{64}$/;
@@ -64,15 +65,7 @@ export class FilePolicyMemory implements PolicyMemory {
     const task = async () => {
       this.#ready ??= mkdir(this.#dir, { recursive: true, mode: 0o700 });
       await this.#ready;
-      const temporary = `${file}.${process.pid}.tmp`;
-      const handle = await open(temporary, "w", 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify(remembered)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temporary, file);
+      await replaceFile(file, `${JSON.stringify(remembered)}\n`);
       this.#known.set(file, remembered);
     };
     const run = (this.#locks.get(file) ?? Promise.resolve()).then(task, task);

@@ -5,9 +5,10 @@
  * restarts. One process owns the folder; compare-and-set is serialized in-process per job.
  * In production `stateDir` is on dstack's encrypted disk (see review-store.ts).
  */
-import { mkdir, open, readdir, readFile, rename } from "node:fs/promises";
+import { mkdir, open, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Cce4longError } from "@cce4long/protocol";
+import { replaceFile } from "../state/replace-file";
 import type { ReviewRecord } from "./record";
 import type { ReviewStore } from "./review-store";
 
@@ -43,16 +44,7 @@ export class FileReviewStore implements ReviewStore {
       await this.#init();
       const name = fileName(jobId);
       if (((await this.#read(name))?.revision ?? 0) !== expectedRevision) return false;
-      const path = join(this.#records, `${name}.json`);
-      const temp = `${path}.${process.pid}.tmp`;
-      const handle = await open(temp, "w", 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify(next)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, path);
+      await replaceFile(join(this.#records, `${name}.json`), `${JSON.stringify(next)}\n`);
       return true;
     });
     this.#lock = run.catch(() => {});

@@ -7,11 +7,12 @@
  * id inside the authenticated plaintext, so a file copied under another job's name is refused, as is
  * any flipped bit. Written with fsync and rename: a crash leaves the old file or the new one.
  */
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Cce4longError } from "@cce4long/protocol";
 import { decryptBuffer, encryptBuffer } from "@cce4long/sealing";
 import type { DatasetKey } from "@cce4long/sealing/keys/types";
+import { replaceFile } from "../state/replace-file";
 import { MemoryOutputVault, type OutputVault, type VaultFile } from "./output-vault";
 
 const JOB_ID = /^0x[0-9a-f]{64}$/;
@@ -50,16 +51,7 @@ export class SealedOutputVault implements OutputVault {
       plaintext.fill(0);
     }
     await this.#init();
-    const path = this.#path(id);
-    const temp = `${path}.${process.pid}.tmp`;
-    const handle = await open(temp, "w", 0o600);
-    try {
-      await handle.writeFile(sealed);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
+    await replaceFile(this.#path(id), sealed);
     await this.#memory.put(id, files);
   }
 
