@@ -357,7 +357,6 @@ describe("Privacy Mode jobs on the local stack", () => {
         credential: `jc1.${Buffer.from("{}").toString("base64url")}.${Buffer.alloc(65).toString("base64url")}`,
         evidence: Buffer.from("CCE4LONG-INSECURE-DEV-QUOTE").toString("base64"),
         ephemeralPublicKey: `0x${"ab".repeat(32)}`,
-        keyVersions: [1],
       }),
     });
     expect(res.status).toBe(403);
