@@ -9,9 +9,10 @@
  * The same encrypted file is also put into the local object store (s3rver behind the SigV4 front, in
  * its own process) and read through the decrypting FUSE over the object-store lower layer (ranged GETs
  * on a presigned URL, as every job reads its data), against the folder lower layer in the same run;
- * the raw ranged-GET rate of the store (no FUSE, no decryption) shows the ceiling it sets.
+ * the raw ranged-GET rate of the store (no FUSE, no decryption) shows the ceiling it sets, and the
+ * same reader against a plain HTTP range server (bench/range-file-server.ts) shows our own ceiling.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -86,6 +87,19 @@ async function rawRangedRead(url: string): Promise<ReadResult> {
   return { rate: file.size / MB / seconds, cpuMs: (used.user + used.system) / 1000 };
 }
 
+/** Starts range-file-server.ts on `path`; resolves with its URL and a stop function. */
+async function startRangeServer(path: string): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "bench/range-file-server.ts"), path], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.once("data", (data: Buffer) => resolve(data.toString().trim()));
+    child.once("exit", (code) => reject(new Error(`range server exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}/data.c4le`, stop: () => child.kill("SIGTERM") };
+}
+
 const RUNS = 3;
 const best = (results: ReadResult[]) => Math.max(...results.map((r) => r.rate));
 const leastCpu = (results: ReadResult[]) => Math.min(...results.map((r) => r.cpuMs));
@@ -137,6 +151,14 @@ const bench: Benchmark = {
       readAhead: OBJECT_STORE_READ_AHEAD,
       keyFor: () => key,
     });
+    const rangeServer = await startRangeServer(join(lowerDir, "data.bin"));
+    const overPlainHttp = await mountDecrypting({
+      mountpoint: join(root, "decrypted-http"),
+      files: [{ path: "data.bin", lowerPath: "data.bin" }],
+      lower: objectStoreLowerLayer({ objects: [{ path: "data.bin", url: rangeServer.url }] }),
+      readAhead: OBJECT_STORE_READ_AHEAD,
+      keyFor: () => key,
+    });
     const passthrough = await mountPassthrough(plainDir, join(root, "passthrough"));
     try {
       // The direct read goes through the page cache (warm after the first run): an upper bound.
@@ -146,11 +168,15 @@ const bench: Benchmark = {
       const decryptingRuns: ReadResult[] = [];
       const objectRuns: ReadResult[] = [];
       const rawRuns: ReadResult[] = [];
+      const plainHttpRuns: ReadResult[] = [];
+      const rawPlainRuns: ReadResult[] = [];
       for (let i = 0; i < RUNS; i++) {
         passthroughRuns.push(await ddRead(join(root, "passthrough", "data.bin")));
         decryptingRuns.push(await ddRead(join(root, "decrypted", "data.bin")));
         objectRuns.push(await ddRead(join(root, "decrypted-objects", "data.bin")));
         rawRuns.push(await rawRangedRead(url));
+        plainHttpRuns.push(await ddRead(join(root, "decrypted-http", "data.bin")));
+        rawPlainRuns.push(await rawRangedRead(rangeServer.url));
       }
       const viaPassthrough = best(passthroughRuns);
       const viaDecrypting = best(decryptingRuns);
@@ -195,12 +221,21 @@ const bench: Benchmark = {
           value: best(objectRuns),
           unit: "MB/s",
           reference: { name: "raw ranged GETs of the same object", value: best(rawRuns), unit: "MB/s" },
-          notes: `the store's ceiling: raw ${runs(rawRuns)} MB/s (no FUSE, no decryption, same request size and depth); serving CPU over objects ${Math.round(leastCpu(objectRuns))} ms vs over a folder ${Math.round(leastCpu(decryptingRuns))} ms per 256 MiB`,
+          notes: `the store's ceiling: raw ${runs(rawRuns)} MB/s (no FUSE, no decryption, same request size and depth); serving CPU over objects ${Math.round(leastCpu(objectRuns))} ms (raw reads ${Math.round(leastCpu(rawRuns))} ms) vs over a folder ${Math.round(leastCpu(decryptingRuns))} ms per 256 MiB`,
+        },
+        {
+          name: "fuse.decrypting.plain-http.read",
+          value: best(plainHttpRuns),
+          unit: "MB/s",
+          reference: { name: "raw ranged GETs, plain HTTP range server", value: best(rawPlainRuns), unit: "MB/s" },
+          notes: `the reader without s3rver: over a plain range server ${runs(plainHttpRuns)} MB/s, raw ${runs(rawPlainRuns)} MB/s; serving CPU ${Math.round(leastCpu(plainHttpRuns))} ms (raw reads ${Math.round(leastCpu(rawPlainRuns))} ms) per 256 MiB`,
         },
       ];
     } finally {
       await decrypting.unmount();
       await overObjects.unmount();
+      await overPlainHttp.unmount();
+      rangeServer.stop();
       await passthrough.unmount();
       await storeProcess.stop();
       rmSync(root, { recursive: true, force: true });
