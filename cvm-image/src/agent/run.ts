@@ -145,7 +145,7 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
       );
     }
     // The version's objects, read with ranged GETs on the URLs key release handed over (nothing on disk).
-    const lower = objectStoreLowerLayer({ objects: released.objects, fetchImpl: deps.fetchImpl });
+    const lower = objectStoreLowerLayer({ objects: released.objects });
     // Before anything is mounted: the files are exactly the credential's version, or the job fails.
     const checked = await step(
       "manifest-checked",

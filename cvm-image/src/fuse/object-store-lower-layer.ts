@@ -8,8 +8,13 @@
  * each attempt with its own timeout. Nothing is written to disk; the URLs are secrets and appear in no
  * error or log (errors name the manifest path only).
  */
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { Cce4longError } from "@cce4long/protocol";
 import type { LowerFile, LowerLayer } from "./lower-layer";
+
+/** Connections per lower layer: the read-ahead keeps a few requests in flight per open file. */
+const MAX_SOCKETS = 16;
 
 /** One data object of the version: its path in the mount and where to read it. */
 export interface LowerObject {
@@ -28,7 +33,6 @@ export interface ObjectStoreLowerLayerOptions {
   retryDelayMs?: number;
   /** Bytes read at open (the header, and the size from Content-Range). */
   probeBytes?: number;
-  fetchImpl?: typeof fetch;
 }
 
 export const OBJECT_STORE_READ_DEFAULTS = {
@@ -71,76 +75,84 @@ interface Range {
 
 export function objectStoreLowerLayer(options: ObjectStoreLowerLayerOptions): LowerLayer {
   const settings = { ...OBJECT_STORE_READ_DEFAULTS, ...stripUndefined(options) };
-  const fetchImpl = options.fetchImpl ?? fetch;
   const urls = new Map(options.objects.map((object) => [object.path, object.url]));
+  // Kept-alive connections, a few per read-ahead's requests in flight (per lower layer: one job).
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
 
   /**
    * One ranged GET of [start, start + length) into target. `exactEnd` false (the probe): the answer
-   * may end earlier, at the object's last byte.
+   * may end earlier, at the object's last byte. node:http rather than fetch: the body arrives as
+   * Buffers copied straight into `target`, at a fraction of the CPU of a web stream per byte.
    */
-  async function attempt(
+  function attempt(
     path: string,
-    url: string,
+    url: URL,
     start: number,
     length: number,
     target: Buffer,
     exactEnd: boolean,
   ): Promise<{ filled: number; range: Range }> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), settings.requestTimeoutMs);
-    try {
-      let response: Response;
-      try {
-        response = await fetchImpl(url, {
-          headers: { range: `bytes=${start}-${start + length - 1}` },
-          signal: controller.signal,
-        });
-      } catch {
-        throw controller.signal.aborted ? unavailable(path, "timeout") : unavailable(path, "network");
-      }
-      if (response.status !== 206) {
-        await response.body?.cancel().catch(() => {});
-        if (response.status >= 500 || response.status === 429)
-          throw unavailable(path, "server-error", response.status);
-        if (response.status >= 400) throw unavailable(path, "refused", response.status);
-        throw invalid(path, "not-partial", response.status);
-      }
-      const range = parseRange(response.headers.get("content-range"));
-      const askedEnd = start + length - 1;
-      const endOk = exactEnd ? range?.end === askedEnd : range !== undefined && range.end <= askedEnd;
-      if (!range || range.start !== start || !endOk || range.end >= range.total) {
-        await response.body?.cancel().catch(() => {});
-        throw invalid(path, "content-range");
-      }
-      const expected = range.end - range.start + 1;
-      let filled = 0;
-      const reader = response.body?.getReader();
-      try {
-        while (reader) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          if (filled + value.length > expected) {
-            await reader.cancel().catch(() => {});
-            throw invalid(path, "long-body");
-          }
-          target.set(value, filled);
-          filled += value.length;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let timedOut = false;
+      const request = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, {
+        agent: url.protocol === "https:" ? httpsAgent : httpAgent,
+        headers: { range: `bytes=${start}-${start + length - 1}` },
+      });
+      const timer = setTimeout(() => {
+        timedOut = true;
+        request.destroy();
+      }, settings.requestTimeoutMs);
+      const settle = (error: Cce4longError | undefined, value?: { filled: number; range: Range }) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(value!);
+      };
+      const broken = () => settle(timedOut ? unavailable(path, "timeout") : unavailable(path, "network"));
+      request.on("error", broken);
+      request.on("response", (response) => {
+        const status = response.statusCode ?? 0;
+        // A refused or malformed answer is not read further; the connection is dropped with it.
+        const refuse = (error: Cce4longError) => {
+          settle(error);
+          request.destroy();
+        };
+        if (status !== 206) {
+          if (status >= 500 || status === 429) return refuse(unavailable(path, "server-error", status));
+          if (status >= 400) return refuse(unavailable(path, "refused", status));
+          return refuse(invalid(path, "not-partial", status));
         }
-      } catch (error) {
-        if (error instanceof Cce4longError) throw error;
-        throw controller.signal.aborted ? unavailable(path, "timeout") : unavailable(path, "network");
-      }
-      if (filled !== expected) throw invalid(path, "short-body");
-      return { filled, range };
-    } finally {
-      clearTimeout(timer);
-    }
+        const range = parseRange(response.headers["content-range"] ?? null);
+        const askedEnd = start + length - 1;
+        const endOk = exactEnd ? range?.end === askedEnd : range !== undefined && range.end <= askedEnd;
+        if (!range || range.start !== start || !endOk || range.end >= range.total) {
+          return refuse(invalid(path, "content-range"));
+        }
+        const expected = range.end - range.start + 1;
+        let filled = 0;
+        response.on("data", (chunk: Buffer) => {
+          if (settled) return;
+          if (filled + chunk.length > expected) return refuse(invalid(path, "long-body"));
+          chunk.copy(target, filled);
+          filled += chunk.length;
+        });
+        response.on("end", () =>
+          filled === expected ? settle(undefined, { filled, range }) : settle(invalid(path, "short-body")),
+        );
+        response.on("error", broken);
+        response.on("aborted", broken);
+      });
+      request.end();
+    });
   }
 
   /** Retries only what may heal by itself (network, timeout, 5xx/429); refusals and bad answers fail at once. */
   async function ranged(
     path: string,
-    url: string,
+    url: URL,
     start: number,
     length: number,
     target: Buffer,
@@ -162,8 +174,9 @@ export function objectStoreLowerLayer(options: ObjectStoreLowerLayerOptions): Lo
 
   return {
     async open(path: string): Promise<LowerFile> {
-      const url = urls.get(path);
-      if (url === undefined) throw unavailable(path, "not-in-grant");
+      const raw = urls.get(path);
+      if (raw === undefined) throw unavailable(path, "not-in-grant");
+      const url = new URL(raw);
       const probe = Buffer.alloc(settings.probeBytes);
       const { filled, range } = await ranged(path, url, 0, probe.length, probe, false);
       const head = probe.subarray(0, filled);
@@ -187,7 +200,8 @@ export function objectStoreLowerLayer(options: ObjectStoreLowerLayerOptions): Lo
   };
 }
 
-function parseRange(header: string | null): Range | undefined {
+function parseRange(header: string | string[] | null): Range | undefined {
+  if (Array.isArray(header)) return undefined;
   const match = header === null ? null : CONTENT_RANGE.exec(header.trim());
   if (!match) return undefined;
   const [start, end, total] = [Number(match[1]), Number(match[2]), Number(match[3])];
