@@ -227,7 +227,11 @@ const bench: Benchmark = {
           name: "fuse.decrypting.plain-http.read",
           value: best(plainHttpRuns),
           unit: "MB/s",
-          reference: { name: "raw ranged GETs, plain HTTP range server", value: best(rawPlainRuns), unit: "MB/s" },
+          reference: {
+            name: "raw ranged GETs, plain HTTP range server",
+            value: best(rawPlainRuns),
+            unit: "MB/s",
+          },
           notes: `the reader without s3rver: over a plain range server ${runs(plainHttpRuns)} MB/s, raw ${runs(rawPlainRuns)} MB/s; serving CPU ${Math.round(leastCpu(plainHttpRuns))} ms (raw reads ${Math.round(leastCpu(rawPlainRuns))} ms) per 256 MiB`,
         },
       ];

@@ -21,7 +21,11 @@ import {
 } from "@cce4long/protocol";
 import { algorithmKeys } from "@cce4long/protocol/algorithms/algorithm-record";
 import { UPLOAD_KEYS } from "@cce4long/protocol/api/uploads";
-import { buildManifest, DATASET_MANIFEST_FORMAT, type ManifestEntry } from "@cce4long/protocol/datasets/manifest";
+import {
+  buildManifest,
+  DATASET_MANIFEST_FORMAT,
+  type ManifestEntry,
+} from "@cce4long/protocol/datasets/manifest";
 import { directoryImageDigest } from "@cce4long/protocol/jobs/directory-image";
 import { imageDigestBytes32, jobSpecCommitment } from "@cce4long/protocol/jobs/job-spec";
 import { outputsCommitment } from "@cce4long/protocol/jobs/output-bundle";

@@ -10,7 +10,11 @@
  */
 import { createHash } from "node:crypto";
 import { Cce4longError, isCce4longError } from "@cce4long/protocol";
-import { type DatasetManifest, type ManifestEntry, verifyManifest } from "@cce4long/protocol/datasets/manifest";
+import {
+  type DatasetManifest,
+  type ManifestEntry,
+  verifyManifest,
+} from "@cce4long/protocol/datasets/manifest";
 import type { FileHeader } from "@cce4long/sealing";
 import type { MountedFile } from "../fuse/file-table";
 import type { LowerFile, LowerLayer } from "../fuse/lower-layer";
@@ -129,7 +133,12 @@ async function ensureFileMatchesEntry(
   }
 }
 
-function ensureHeaderMatches(path: string, header: FileHeader, entry: ManifestEntry, datasetId: string): void {
+function ensureHeaderMatches(
+  path: string,
+  header: FileHeader,
+  entry: ManifestEntry,
+  datasetId: string,
+): void {
   const mismatched = [
     Buffer.from(header.fileId).toString("hex") !== entry.fileId && "file id",
     header.datasetId.toLowerCase() !== datasetId.toLowerCase() && "dataset",

@@ -83,7 +83,11 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
           attester,
           fetchImpl: deps.fetchImpl,
         }),
-      (r) => ({ keyVersions: [...r.keys.keys()], datasetVersion: r.datasetVersion, objects: r.objects.length }),
+      (r) => ({
+        keyVersions: [...r.keys.keys()],
+        datasetVersion: r.datasetVersion,
+        objects: r.objects.length,
+      }),
     );
   } catch {
     // No key, nothing to run: the Privacy Plane has logged why and fails the job on-chain.

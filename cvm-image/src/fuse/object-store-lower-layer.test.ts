@@ -62,7 +62,9 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
       case "short-body":
         return void res.writeHead(206, { "content-range": range }).end(slice.subarray(0, slice.length - 1));
       case "long-body":
-        return void res.writeHead(206, { "content-range": range }).end(Buffer.concat([slice, Buffer.from("x")]));
+        return void res
+          .writeHead(206, { "content-range": range })
+          .end(Buffer.concat([slice, Buffer.from("x")]));
       case "forbidden":
         return void res.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
       case "hang":
@@ -171,7 +173,10 @@ describe("object-store lower layer: ranged reads", () => {
     objects.set("c.bin", randomBytes(10_000));
     misbehave.set("c.bin", { mode: "forbidden", times: 1 });
     const error = await failure(layer(["c.bin"]).open("data/c.bin"));
-    expect(error).toMatchObject({ code: "LOWER_LAYER_UNAVAILABLE", detail: { reason: "refused", status: 403 } });
+    expect(error).toMatchObject({
+      code: "LOWER_LAYER_UNAVAILABLE",
+      detail: { reason: "refused", status: 403 },
+    });
   });
 
   it("retries a transient failure (503, cut connection) and then serves the read", async () => {

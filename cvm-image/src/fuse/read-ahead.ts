@@ -179,7 +179,10 @@ export class ReadAheadCache {
    * a shorter piece only when it ends the file (the rest waits for the next read to grow it).
    */
   private fetchAhead(from: number, to: number): void {
-    if (this.fetchChunks === 0) return this.fetchMissing(from, to);
+    if (this.fetchChunks === 0) {
+      this.fetchMissing(from, to);
+      return;
+    }
     let i = from;
     while (i <= to) {
       if (this.entries.has(i)) {

@@ -1,17 +1,16 @@
 /**
- * One encrypted dataset file of the lower layer (lower-layer.ts: local files or object storage), opened
- * for the decrypting FUSE (boot agent; runs in
- * the Confidential VM, locally on the developer's machine): the header verified once (key check, MAC,
- * exact size, the file id the manifest expects), then runs of chunks read with one lower read each and
- * verified chunk by chunk. A chunk's plaintext exists only once its tag verified; the caller owns it
- * and wipes it.
+ * One encrypted dataset file of the lower layer (lower-layer.ts: object storage for jobs, local files for
+ * the bench and tests), opened for the decrypting FUSE (boot agent; runs in the Confidential VM, locally
+ * on the developer's machine): the header verified once (key check, MAC, exact size, the file id the
+ * manifest expects), then runs of chunks read with one lower read each and verified chunk by chunk. A
+ * chunk's plaintext exists only once its tag verified; the caller owns it and wipes it.
  */
 import { Cce4longError } from "@cce4long/protocol";
 import {
   beginRead,
+  type FileHeader,
   type FileReaderSession,
   HEADER_MAX_LENGTH,
-  type FileHeader,
   parseHeader,
   TAG_LENGTH,
 } from "@cce4long/sealing";

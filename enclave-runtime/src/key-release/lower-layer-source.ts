@@ -53,9 +53,13 @@ export function objectStoreLowerLayerSource(options: {
       try {
         value = JSON.parse(new TextDecoder().decode(bytes));
       } catch {
-        throw new Cce4longError("DATASET_MANIFEST_INVALID", "The job's dataset version manifest is not JSON", {
-          detail: { datasetId, manifestRoot },
-        });
+        throw new Cce4longError(
+          "DATASET_MANIFEST_INVALID",
+          "The job's dataset version manifest is not JSON",
+          {
+            detail: { datasetId, manifestRoot },
+          },
+        );
       }
       const manifest = verifyManifest(value, manifestRoot);
       if (manifest.datasetId.toLowerCase() !== datasetId.toLowerCase()) {
@@ -71,9 +75,13 @@ export function objectStoreLowerLayerSource(options: {
       for (const entry of manifest.entries.filter((e) => e.kind === "data")) {
         // A URL is minted only inside the dataset's own folder of the bucket (fail closed).
         if (!entry.objectKey.toLowerCase().startsWith(prefix) || entry.objectKey.split("/").includes("..")) {
-          throw new Cce4longError("DATASET_MANIFEST_INVALID", "A manifest entry names an object outside its dataset", {
-            detail: { path: entry.path },
-          });
+          throw new Cce4longError(
+            "DATASET_MANIFEST_INVALID",
+            "A manifest entry names an object outside its dataset",
+            {
+              detail: { path: entry.path },
+            },
+          );
         }
         objects.push({
           path: entry.path,

@@ -66,7 +66,10 @@ export const ERROR_CODES = {
 
   // --- Computing Plane lower layer: ranged reads of the dataset's objects (cvm-image/src/fuse) ---
   LOWER_LAYER_UNAVAILABLE: { status: 502, title: "The dataset's objects could not be read" },
-  LOWER_LAYER_RESPONSE_INVALID: { status: 502, title: "The object store's answer to a ranged read was refused" },
+  LOWER_LAYER_RESPONSE_INVALID: {
+    status: 502,
+    title: "The object store's answer to a ranged read was refused",
+  },
 
   // --- output gate ---------------------------------------------------------------------------
   GATE_REJECTED: { status: 403, title: "Output rejected by the gate" },
