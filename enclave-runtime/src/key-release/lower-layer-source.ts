@@ -71,8 +71,8 @@ export function objectStoreLowerLayerSource(options: {
     },
     async readUrls(manifest, ttlSeconds) {
       const prefix = `${manifest.datasetId.toLowerCase()}/`;
-      const objects: LowerLayerObject[] = [];
-      for (const entry of manifest.entries.filter((e) => e.kind === "data")) {
+      const entries = manifest.entries.filter((e) => e.kind === "data");
+      for (const entry of entries) {
         // A URL is minted only inside the dataset's own folder of the bucket (fail closed).
         if (!entry.objectKey.toLowerCase().startsWith(prefix) || entry.objectKey.split("/").includes("..")) {
           throw new Cce4longError(
@@ -83,12 +83,14 @@ export function objectStoreLowerLayerSource(options: {
             },
           );
         }
-        objects.push({
+      }
+      // Signed side by side: each is a few HMACs, and a version may have many files.
+      return Promise.all(
+        entries.map(async (entry) => ({
           path: entry.path,
           url: await options.store.presignGet(BUCKETS.datasets, entry.objectKey, ttlSeconds),
-        });
-      }
-      return objects;
+        })),
+      );
     },
   };
 }
