@@ -51,7 +51,6 @@ const bench: Benchmark = {
               "base64",
             ),
             ephemeralPublicKey: `0x${Buffer.from(ephemeral.publicKey).toString("hex")}`,
-            keyVersions: [1],
           }),
         );
       }

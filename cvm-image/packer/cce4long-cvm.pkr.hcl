@@ -80,21 +80,6 @@ variable "node_sha256" {
   default = "00b5c43d88958dbbf45339c4d5e9a76289c7e25876fd08270b379e485e151fc5"
 }
 
-variable "juicefs_version" {
-  type    = string
-  default = "1.3.1"
-}
-
-variable "juicefs_url" {
-  type    = string
-  default = "https://github.com/juicedata/juicefs/releases/download/v1.3.1/juicefs-1.3.1-linux-amd64.tar.gz"
-}
-
-variable "juicefs_sha256" {
-  type    = string
-  default = "eb67a7be5d174b420cb3734d441971b3a462ab522b78ad2a6ed993e7deddcd44"
-}
-
 variable "boot_agent_bundle" {
   type        = string
   default     = "../../dist/boot-agent/cce4long-boot-agent.tar.gz"
@@ -212,9 +197,6 @@ build {
       "NODE_VERSION=${var.node_version}",
       "NODE_URL=${var.node_url}",
       "NODE_SHA256=${var.node_sha256}",
-      "JUICEFS_VERSION=${var.juicefs_version}",
-      "JUICEFS_URL=${var.juicefs_url}",
-      "JUICEFS_SHA256=${var.juicefs_sha256}",
       "BOOT_AGENT_BUNDLE_SHA256=${var.boot_agent_bundle_sha256}",
       "BUILD_COMMIT=${var.build_commit}",
       "CCE4LONG_DEBUG=${var.debug}",
@@ -256,8 +238,6 @@ build {
       fuse3_version            = var.fuse3_version
       node_version             = var.node_version
       node_sha256              = var.node_sha256
-      juicefs_version          = var.juicefs_version
-      juicefs_sha256           = var.juicefs_sha256
       boot_agent_bundle_sha256 = var.boot_agent_bundle_sha256
     }
   }

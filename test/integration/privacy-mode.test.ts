@@ -4,10 +4,12 @@
  * launcher runs the boot agent; it attests (development evidence), gets the key, mounts the decrypting
  * FUSE and runs Python in bubblewrap with no network. Checked from outside only: on-chain status and
  * events, and the outputs commitment recomputed from the bytes the job must have written.
- * Data is sealed here directly under the dataset key, with its version manifest (the stand-in for ingest).
+ * Data is sealed here directly under the dataset key and put into the datasets bucket with its version
+ * manifest (the stand-in for ingest); the boot agent reads it from the local object store with the
+ * presigned URLs key release hands it, as in the VM.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   cce4longHubAbi,
@@ -18,10 +20,10 @@ import {
   parseDeployment,
 } from "@cce4long/protocol";
 import { algorithmKeys } from "@cce4long/protocol/algorithms/algorithm-record";
+import { UPLOAD_KEYS } from "@cce4long/protocol/api/uploads";
 import {
   buildManifest,
   DATASET_MANIFEST_FORMAT,
-  LOWER_LAYER_MANIFEST_PATH,
   type ManifestEntry,
 } from "@cce4long/protocol/datasets/manifest";
 import { directoryImageDigest } from "@cce4long/protocol/jobs/directory-image";
@@ -61,12 +63,17 @@ const computeDir = join(stack.stateDir, "compute");
 const privacyPlanePort = Number(new URL(stack.privacyPlane).port);
 
 /** A data entry of the version manifest for a sealed file, as ingest records it. */
-function manifestEntry(path: string, sealed: Uint8Array, rows: number | null): ManifestEntry {
+function manifestEntry(
+  path: string,
+  objectKey: string,
+  sealed: Uint8Array,
+  rows: number | null,
+): ManifestEntry {
   const { header } = parseHeader(sealed.subarray(0, 234));
   return {
     kind: "data",
     path,
-    objectKey: `${path}.c4le`,
+    objectKey,
     fileId: Buffer.from(header.fileId).toString("hex"),
     keyVersion: header.keyVersion,
     chunkSize: header.chunkSize,
@@ -132,12 +139,16 @@ const OUTPUT_FILE: Record<JobName, string> = {
 };
 
 let datasetId: Hex;
+let s3: AwsClient;
+/** The datasets-bucket key of cohort.csv's ciphertext, and its bytes (a test swaps them and back). */
+let cohortKey: string;
+let cohortSealed: Uint8Array;
 const specs = {} as Record<JobName, Record<string, unknown>>;
 let pubsub: PubSub;
 
 beforeAll(async () => {
   const secrets = loadOrCreateSecrets(join(stack.stateDir, "secrets.json"));
-  const s3 = new AwsClient({
+  s3 = new AwsClient({
     accessKeyId: secrets.objectStoreAccessKeyId,
     secretAccessKey: secrets.objectStoreSecretAccessKey,
     service: "s3",
@@ -161,25 +172,34 @@ beforeAll(async () => {
   ]);
   datasetId = datasetIdOf(provider, salt);
   const key = await new DstackKeyProvider({ endpoint: stack.guestAgentSocket }).datasetKey(datasetId, 1);
-  const lower = join(computeDir, "datasets", datasetId);
-  mkdirSync(join(lower, ".cce4long"), { recursive: true });
+  const uploadId = randomBytes(16).toString("hex");
   const cohort = encryptBuffer(Buffer.from(csv), { key: key.key, datasetId });
-  writeFileSync(join(lower, "cohort.csv"), cohort);
   const tampered = encryptBuffer(randomBytes(3 * 65_536), { key: key.key, datasetId });
   tampered[tampered.length - 70_000]! ^= 0x01;
-  writeFileSync(join(lower, "tampered.bin"), tampered);
   key.wipe();
-  // The version manifest ingest would write, kept where the boot agent looks for it. tampered.bin is
-  // listed with its flipped bit (as if corrupted before its hash was taken): the agent's manifest
+  cohortKey = UPLOAD_KEYS.dataFile(datasetId, uploadId, 0);
+  cohortSealed = cohort;
+  const tamperedKey = UPLOAD_KEYS.dataFile(datasetId, uploadId, 1);
+  await putObject(BUCKETS.datasets, cohortKey, cohort);
+  await putObject(BUCKETS.datasets, tamperedKey, tampered);
+  // The version manifest ingest would write, where key release looks for it (by its root). tampered.bin
+  // is listed with its flipped bit (as if corrupted before its hash was taken): the agent's manifest
   // checks pass, so only the FUSE's chunk authentication can catch it.
   const manifest = buildManifest({
     format: DATASET_MANIFEST_FORMAT,
     datasetId,
-    uploadId: randomBytes(16).toString("hex"),
+    uploadId,
     createdAt: new Date().toISOString(),
-    entries: [manifestEntry("cohort.csv", cohort, 500), manifestEntry("tampered.bin", tampered, null)],
+    entries: [
+      manifestEntry("cohort.csv", cohortKey, cohort, 500),
+      manifestEntry("tampered.bin", tamperedKey, tampered, null),
+    ],
   });
-  writeFileSync(join(lower, LOWER_LAYER_MANIFEST_PATH), JSON.stringify(manifest));
+  await putObject(
+    BUCKETS.datasets,
+    UPLOAD_KEYS.manifestByRoot(datasetId, manifest.root),
+    Buffer.from(JSON.stringify(manifest)),
+  );
   // Ingest commits versions as the Privacy Plane; here a test signer stands in for it.
   await write("owner", "setPrivacyPlaneSigner", [localAccount("privacyPlaneSigner").address, true]);
   await write("privacyPlaneSigner", "commitDatasetVersion", [datasetId, manifest.root]);
@@ -211,20 +231,22 @@ beforeAll(async () => {
     };
     specs[name] = spec;
     await write("provider", "setImageDigestAllowed", [datasetId, imageDigestBytes32(digest), true]);
-    const put = await s3.fetch(
-      `${stack.objectStore}/${BUCKETS.algorithms}/${algorithmKeys.spec(jobSpecCommitment(spec))}`,
-      {
-        method: "PUT",
-        body: JSON.stringify(spec),
-      },
+    await putObject(
+      BUCKETS.algorithms,
+      algorithmKeys.spec(jobSpecCommitment(spec)),
+      Buffer.from(JSON.stringify(spec)),
     );
-    expect(put.status).toBe(200);
   }
 });
 
 afterAll(async () => {
   await pubsub?.close();
 });
+
+async function putObject(bucket: string, key: string, body: Uint8Array): Promise<void> {
+  const put = await s3.fetch(`${stack.objectStore}/${bucket}/${key}`, { method: "PUT", body });
+  expect(put.status).toBe(200);
+}
 
 /** Requests the job on-chain as the consumer and submits it on Pub/Sub (what the edge API does). */
 async function submit(name: JobName, copies = 1): Promise<Hex> {
@@ -314,6 +336,13 @@ describe("Privacy Mode jobs on the local stack", () => {
     expect(submitted.outputsCommitment).toBe(
       commitmentOf(jobId, "aggregate.csv", `n,sum_age\n500,${expectedAgeSum}\n`),
     );
+    // The data came from the object store over presigned URLs, which no log carries.
+    const agentLog = readFileSync(join(computeDir, "jobs", `${jobId}.agent.log`), "utf8");
+    expect(agentLog).toMatch(/"event":"agent.key-released".*"objects":2/);
+    expect(agentLog).not.toContain("X-Amz-Signature");
+    expect(readFileSync(join(stack.stateDir, "logs", "privacy-plane.log"), "utf8")).not.toContain(
+      "X-Amz-Signature",
+    );
   });
 
   it("gives a job that opens sockets no network at all (host services and the internet are unreachable)", async () => {
@@ -357,17 +386,18 @@ describe("Privacy Mode jobs on the local stack", () => {
         credential: `jc1.${Buffer.from("{}").toString("base64url")}.${Buffer.alloc(65).toString("base64url")}`,
         evidence: Buffer.from("CCE4LONG-INSECURE-DEV-QUOTE").toString("base64"),
         ephemeralPublicKey: `0x${"ab".repeat(32)}`,
-        keyVersions: [1],
       }),
     });
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ code: "KEY_RELEASE_DENIED", detail: "Key release denied" });
   });
 
-  it("refuses to run a job on a lower layer the version manifest does not describe: failed on-chain, nothing mounted or left", async () => {
-    const lower = join(computeDir, "datasets", datasetId);
-    // A valid file of the same dataset, under the same key, that the manifest does not list.
-    copyFileSync(join(lower, "cohort.csv"), join(lower, "extra.csv"));
+  it("refuses to run a job on objects that are not the credential's version: failed on-chain as a version mismatch, nothing mounted or left", async () => {
+    // The object store serves another valid file of the same dataset, under the same key, in its place.
+    const key = await new DstackKeyProvider({ endpoint: stack.guestAgentSocket }).datasetKey(datasetId, 1);
+    const other = encryptBuffer(Buffer.from(csv), { key: key.key, datasetId });
+    key.wipe();
+    await putObject(BUCKETS.datasets, cohortKey, other);
     try {
       const jobId = await submit("aggregate");
       expect(await settled(jobId)).toBe(JobStatus.Failed);
@@ -376,14 +406,16 @@ describe("Privacy Mode jobs on the local stack", () => {
       expect(names).toContain("JobKeyReleased");
       expect(names).not.toContain("JobOutputsSubmitted");
       const failed = events.find((e) => e.eventName === "JobFailed")!.args as { reasonCode: number };
-      expect(failed.reasonCode).toBe(JobFailureReason.Internal);
+      expect(failed.reasonCode).toBe(JobFailureReason.DatasetVersionMismatch);
       const agentLog = readFileSync(join(computeDir, "jobs", `${jobId}.agent.log`), "utf8");
       expect(agentLog).toContain("agent.manifest-checked-failed");
       expect(agentLog).not.toContain("agent.mounted");
+      // The read URLs are secrets: the agent's log never carries one.
+      expect(agentLog).not.toContain("X-Amz-Signature");
       expect(existsSync(join(computeDir, "jobs", jobId))).toBe(false);
       expect(readFileSync("/proc/mounts", "utf8")).not.toContain(jobId);
     } finally {
-      rmSync(join(lower, "extra.csv"), { force: true });
+      await putObject(BUCKETS.datasets, cohortKey, cohortSealed);
     }
   });
 });

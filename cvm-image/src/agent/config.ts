@@ -21,8 +21,6 @@ const AgentConfigSchema = z.object({
   imageDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   /** Job-private folder: data/ (the decrypting mount) and output/ live here. */
   workDir: z.string().min(1),
-  /** The lower layer: the dataset's ciphertext files (JuiceFS mount in the VM, a folder locally). */
-  lowerDir: z.string().min(1),
   /** Local runtime only: folders holding directory images, searched for the job's digest. */
   imageDirs: z.array(z.string().min(1)),
   /** Local runtime only: the development guest agent (the insecure attester). */
@@ -32,9 +30,11 @@ const AgentConfigSchema = z.object({
 
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
-/** Where the VM image keeps things (systemd RuntimeDirectory=cce4long; JuiceFS mounted by the image). */
+/**
+ * Where the VM image keeps things (systemd RuntimeDirectory=cce4long). There is no lower folder: the
+ * dataset is read from object storage with the URLs key release hands over (fuse/object-store-lower-layer.ts).
+ */
 const VM_WORK_DIR = "/run/cce4long/job";
-const VM_LOWER_DIR = "/run/cce4long/lower";
 
 export async function loadAgentConfig(
   env: Record<string, string | undefined>,
@@ -51,7 +51,6 @@ export async function loadAgentConfig(
       datasetId: env.CCE4LONG_DATASET_ID,
       imageDigest: env.CCE4LONG_IMAGE_DIGEST,
       workDir: env.CCE4LONG_WORK_DIR,
-      lowerDir: env.CCE4LONG_LOWER_DIR,
       imageDirs: (env.CCE4LONG_IMAGE_DIRS ?? "").split(",").filter((dir) => dir !== ""),
       dstackEndpoint: env.DSTACK_ENDPOINT,
       sandbox: "bubblewrap",
@@ -68,7 +67,6 @@ export async function loadAgentConfig(
       deployment: "production",
       ...metadata,
       workDir: VM_WORK_DIR,
-      lowerDir: VM_LOWER_DIR,
       imageDirs: [],
       sandbox: "podman",
     };

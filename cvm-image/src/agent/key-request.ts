@@ -1,7 +1,9 @@
 /**
  * The boot agent's key request (runs in the Computing Plane VM): attests with report_data bound to its
  * ephemeral X25519 key and the credential's nonce, posts POST /v1/key-release, checks the answer was
- * signed by the same key that signed its credential, and unwraps the dataset key(s).
+ * signed by the same key that signed its credential, and unwraps the dataset key(s). The answer also
+ * carries the lower layer: the version manifest (checked later against the credential's root) and the
+ * presigned GET URLs of its data objects, which are secrets: kept in memory, never logged.
  */
 import { Cce4longError } from "@cce4long/protocol";
 import { buildReportData, REPORT_DATA_PURPOSE } from "@cce4long/protocol/attestation/report-data";
@@ -49,6 +51,14 @@ const ResponseSchema = z.strictObject({
   gateOutputPublicKey: z.string().regex(/^0x[0-9a-f]{64}$/),
   gateOutputKeyVersion: z.number(),
   outputsToken: z.string(),
+  lowerLayer: z.strictObject({
+    manifest: z.unknown(),
+    objects: z
+      .array(z.strictObject({ path: z.string().min(1).max(1024), url: z.url() }))
+      .min(1)
+      .max(100_000),
+    expiresAt: z.string(),
+  }),
   signature: z.string().regex(/^0x[0-9a-f]{130}$/),
 });
 
@@ -62,6 +72,10 @@ export interface ReleasedKeys {
   datasetVersion: number;
   /** The dataset version's manifest root, as the credential names it (0x-hex, lowercase). */
   manifestRoot: string;
+  /** The version manifest as the Privacy Plane sent it: NOT yet checked (manifest-check.ts does). */
+  manifest: unknown;
+  /** Presigned GET URL of each data object, by manifest path (secrets). */
+  objects: { path: string; url: string }[];
 }
 
 export function credentialNonce(credential: string): Uint8Array {
@@ -83,7 +97,6 @@ export async function requestDatasetKeys(options: {
   credential: string;
   jobId: string;
   datasetId: string;
-  keyVersions: number[];
   ephemeral: EphemeralKeyPair;
   attester: Attester;
   fetchImpl?: typeof fetch;
@@ -103,7 +116,6 @@ export async function requestDatasetKeys(options: {
       credential: options.credential,
       evidence: Buffer.from(evidence.bytes).toString("base64"),
       ephemeralPublicKey: `0x${Buffer.from(options.ephemeral.publicKey).toString("hex")}`,
-      keyVersions: options.keyVersions,
     }),
   });
   if (!response.ok) {
@@ -159,6 +171,8 @@ export async function requestDatasetKeys(options: {
     outputsToken: body.outputsToken,
     datasetVersion: body.datasetVersion,
     manifestRoot: claims.manifestRoot.toLowerCase(),
+    manifest: body.lowerLayer.manifest,
+    objects: body.lowerLayer.objects,
   };
 }
 

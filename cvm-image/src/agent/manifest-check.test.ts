@@ -1,7 +1,8 @@
 /**
  * The boot agent's manifest checks (runs in Node, no TEE): a lower layer is accepted only if it is
- * exactly the credential's dataset version (root, dataset, file set, sizes, header file ids, hashes),
- * and every header is authenticated with the released key before anything is mounted.
+ * exactly the credential's dataset version (root, dataset, file set, sizes, header fields, hashes),
+ * and every header is authenticated with the released key before anything is mounted. The lower layer
+ * here is a folder whose files are offered by manifest path (the object-store reader has its own test).
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -15,8 +16,10 @@ import {
 } from "@cce4long/protocol/datasets/manifest";
 import { encryptBuffer, parseHeader } from "@cce4long/sealing";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { ensureKeysOpenFiles } from "./dataset-files";
-import { ensureLowerMatchesManifest, LOWER_MANIFEST_PATH } from "./manifest-check";
+import { directoryLowerLayer } from "../fuse/directory-lower-layer";
+import { filesUnder } from "../fuse/file-table";
+import type { LowerLayer } from "../fuse/lower-layer";
+import { ensureLowerMatchesManifest, type ManifestCheckOptions } from "./manifest-check";
 
 const datasetId = `0x${"ab".repeat(32)}`;
 const key = randomBytes(32);
@@ -25,6 +28,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let lower: string;
 let manifest: DatasetManifest;
+/** The manifest as the key-release answer would carry it. */
+let received: unknown;
 const sealed: Record<string, Buffer> = {};
 
 function entryFor(path: string, bytes: Buffer): ManifestEntry {
@@ -51,14 +56,13 @@ function writeManifest(entries: ManifestEntry[], id = datasetId): DatasetManifes
     createdAt: "2026-12-04T00:00:00.000Z",
     entries,
   });
-  writeFileSync(join(lower, LOWER_MANIFEST_PATH), JSON.stringify(built));
+  received = JSON.parse(JSON.stringify(built));
   return built;
 }
 
 /** A fresh lower layer per test: two same-size files and a nested one, with their manifest. */
 beforeEach(() => {
   lower = mkdtempSync(join(root, "lower-"));
-  mkdirSync(join(lower, ".cce4long"));
   mkdirSync(join(lower, "nested"));
   for (const path of ["a.csv", "b.csv", "nested/c.bin"]) {
     sealed[path] = Buffer.from(encryptBuffer(randomBytes(5000), { key, datasetId, chunkSize: 1024 }));
@@ -67,8 +71,19 @@ beforeEach(() => {
   manifest = writeManifest(Object.entries(sealed).map(([path, bytes]) => entryFor(path, bytes)));
 });
 
-const check = (overrides: { manifestRoot?: string; datasetId?: string } = {}) =>
-  ensureLowerMatchesManifest({ lowerDir: lower, datasetId, manifestRoot: manifest.root, ...overrides });
+/** The folder's files by their path under it, as object keys would be offered by manifest path. */
+const folderLayer = (): LowerLayer => ({ open: (path) => directoryLowerLayer.open(join(lower, path)) });
+
+const check = (overrides: Partial<ManifestCheckOptions> = {}) =>
+  ensureLowerMatchesManifest({
+    manifest: received,
+    present: filesUnder(lower).map((file) => file.path),
+    lower: folderLayer(),
+    datasetId,
+    manifestRoot: manifest.root,
+    keys: new Map([[1, key]]),
+    ...overrides,
+  });
 
 describe("boot agent: lower layer against the dataset version manifest", () => {
   it("accepts exactly the manifest's files and gives each its expected file id", async () => {
@@ -77,7 +92,7 @@ describe("boot agent: lower layer against the dataset version manifest", () => {
     for (const file of checked.files) {
       expect(file.expectedFileId).toBe(entryFor(file.path, sealed[file.path]!).fileId);
     }
-    await expect(ensureKeysOpenFiles(checked.files, new Map([[1, key]]))).resolves.toBeUndefined();
+    expect(checked.files.map((f) => f.lowerPath)).toEqual(["a.csv", "b.csv", "nested/c.bin"]);
   });
 
   it("refuses a manifest whose root is not the credential's", async () => {
@@ -96,12 +111,18 @@ describe("boot agent: lower layer against the dataset version manifest", () => {
     });
   });
 
-  it("refuses a lower layer without a manifest, or with an edited one", async () => {
+  it("refuses no manifest, a malformed one, or an edited one", async () => {
     const edited = { ...manifest, entries: manifest.entries.slice(1) };
-    writeFileSync(join(lower, LOWER_MANIFEST_PATH), JSON.stringify(edited));
-    await expect(check()).rejects.toMatchObject({ code: "DATASET_MANIFEST_INVALID" });
-    rmSync(join(lower, LOWER_MANIFEST_PATH));
-    await expect(check()).rejects.toMatchObject({ code: "DATASET_MANIFEST_INVALID" });
+    for (const bad of [edited, undefined, { nope: true }]) {
+      await expect(check({ manifest: bad })).rejects.toMatchObject({ code: "DATASET_MANIFEST_INVALID" });
+    }
+  });
+
+  it("refuses a file offered twice", async () => {
+    await expect(check({ present: ["a.csv", "a.csv", "b.csv", "nested/c.bin"] })).rejects.toMatchObject({
+      code: "SEAL_INTEGRITY",
+      detail: { path: "a.csv" },
+    });
   });
 
   it("refuses an extra file the manifest does not list", async () => {
@@ -140,26 +161,24 @@ describe("boot agent: lower layer against the dataset version manifest", () => {
     const error = await check().catch((e: Error) => e);
     expect((error as Error).message).toContain("SHA-256");
     // Above the hash limit the change is left to the FUSE's per-chunk tags, and the layer passes.
-    await expect(
-      ensureLowerMatchesManifest({
-        lowerDir: lower,
-        datasetId,
-        manifestRoot: manifest.root,
-        hashLimitBytes: 0,
-      }),
-    ).resolves.toBeDefined();
+    await expect(check({ hashLimitBytes: 0 })).resolves.toBeDefined();
   });
 
-  it("refuses, once keys are released, a header whose authenticated file id is not the expected one", async () => {
-    const checked = await check();
-    const swapped = checked.files.map((f) =>
-      f.path === "a.csv" ? { ...f, expectedFileId: "00".repeat(16) } : f,
-    );
-    await expect(ensureKeysOpenFiles(swapped, new Map([[1, key]]))).rejects.toMatchObject({
-      code: "SEAL_INTEGRITY",
-    });
-    await expect(ensureKeysOpenFiles(checked.files, new Map([[1, randomBytes(32)]]))).rejects.toMatchObject({
+  it("refuses a header the released key does not authenticate, or a key version that was not released", async () => {
+    await expect(check({ keys: new Map([[1, randomBytes(32)]]) })).rejects.toMatchObject({
       code: "SEAL_KEY_INVALID",
     });
+    await expect(check({ keys: new Map([[2, key]]) })).rejects.toMatchObject({ code: "KEY_UNWRAP_FAILED" });
+  });
+
+  it("refuses a header whose fields are not the manifest's, even with its hash left to the chunk tags", async () => {
+    // Same file id, size and hash in the manifest, but it claims another plaintext size: the header says otherwise.
+    const entries = Object.entries(sealed).map(([path, bytes]) =>
+      path === "a.csv" ? { ...entryFor(path, bytes), plaintextBytes: 4999 } : entryFor(path, bytes),
+    );
+    writeManifest(entries);
+    const error = await check({ manifestRoot: (received as DatasetManifest).root }).catch((e: Error) => e);
+    expect(error).toMatchObject({ code: "SEAL_INTEGRITY", detail: { path: "a.csv" } });
+    expect((error as Error).message).toContain("plaintext size");
   });
 });

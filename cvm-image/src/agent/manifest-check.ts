@@ -1,39 +1,43 @@
 /**
- * The boot agent's check that the lower layer holds exactly the dataset version the job credential
- * names (runs in the Computing Plane VM, or locally), before anything is mounted: the version manifest
- * kept in the lower layer must have the credential's root (which the key-release response, signed by
- * the credential's issuer, repeats) and the credential's dataset, and the files must be exactly its
- * `data` entries: no extra, none missing, each with the manifest's size, header fields (file id, key
- * version, chunk size, plaintext size) and, where cheap, ciphertext SHA-256. The headers are
- * authenticated afterwards with the released keys (ensureKeysOpenFiles) and the decrypting FUSE checks
- * each file id again at every open.
+ * The boot agent's check that the lower layer is exactly the dataset version the job credential names
+ * (runs in the Computing Plane VM, or locally), before anything is mounted: the version manifest the
+ * key-release answer carries must verify against the credential's root (which that signed answer
+ * repeats) and be the credential's dataset; the objects offered must be exactly its `data` entries (no
+ * extra, none missing); each file must have the manifest's size and, where cheap, ciphertext SHA-256;
+ * and its header, read once and authenticated with the released key (key check, MAC, exact size), must
+ * carry the manifest's file id, dataset, key version, chunk size and plaintext size. The decrypting
+ * FUSE checks the file id again at every open and every chunk's tag at every read.
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { open, readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { Cce4longError, isCce4longError } from "@cce4long/protocol";
 import {
   type DatasetManifest,
-  LOWER_LAYER_MANIFEST_PATH,
   type ManifestEntry,
   verifyManifest,
 } from "@cce4long/protocol/datasets/manifest";
-import { HEADER_MAX_LENGTH, parseHeader } from "@cce4long/sealing";
-import { filesUnder, type MountedFile } from "../fuse/file-table";
-
-/** Where the lower layer keeps its version's manifest (docs/dataset-manifest.md, section 3). */
-export const LOWER_MANIFEST_PATH = LOWER_LAYER_MANIFEST_PATH;
+import type { FileHeader } from "@cce4long/sealing";
+import type { MountedFile } from "../fuse/file-table";
+import type { LowerFile, LowerLayer } from "../fuse/lower-layer";
+import { openSealedLowerFile } from "../fuse/sealed-lower-file";
 
 /** Files up to this size are hashed whole; above it the header, size and per-chunk tags stand guard. */
 export const HASH_LIMIT_BYTES = 64 * 1024 * 1024;
 
+/** Bytes per lower read while hashing (one ranged GET each on object storage). */
+const HASH_READ_BYTES = 8 * 1024 * 1024;
+
 export interface ManifestCheckOptions {
-  lowerDir: string;
+  /** The version manifest as received: untrusted until it verifies here. */
+  manifest: unknown;
+  /** The manifest paths the lower layer offers (one read URL each). */
+  present: readonly string[];
+  lower: LowerLayer;
   /** The job's dataset (0x-hex), from the agent's configuration and the credential. */
   datasetId: string;
   /** The version root the job credential names (and the signed key-release response repeats). */
   manifestRoot: string;
+  /** The released keys by version (the headers are authenticated with them). */
+  keys: ReadonlyMap<number, Uint8Array>;
   hashLimitBytes?: number;
 }
 
@@ -43,58 +47,51 @@ export interface CheckedDataset {
   files: MountedFile[];
 }
 
-function manifestInvalid(message: string, detail?: Record<string, unknown>): Cce4longError {
-  return new Cce4longError("DATASET_MANIFEST_INVALID", message, { detail });
+function manifestInvalid(message: string): Cce4longError {
+  return new Cce4longError("DATASET_MANIFEST_INVALID", message);
 }
 
 function fileMismatch(path: string, message: string): Cce4longError {
   return new Cce4longError("SEAL_INTEGRITY", `${path}: ${message}`, { detail: { path } });
 }
 
-/** Reads the lower layer's manifest and checks it against the credential's root and dataset. */
-export async function readLowerManifest(
-  options: Pick<ManifestCheckOptions, "lowerDir" | "datasetId" | "manifestRoot">,
-): Promise<DatasetManifest> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(join(options.lowerDir, LOWER_MANIFEST_PATH), "utf8"));
-  } catch {
-    throw manifestInvalid("The lower layer has no readable dataset version manifest");
-  }
+/** Verifies the received manifest against the credential's root and dataset. */
+export function verifyReceivedManifest(
+  value: unknown,
+  options: Pick<ManifestCheckOptions, "datasetId" | "manifestRoot">,
+): DatasetManifest {
   let manifest: DatasetManifest;
   try {
     manifest = verifyManifest(value, options.manifestRoot);
   } catch (error) {
     if (isCce4longError(error)) throw error;
-    throw manifestInvalid("The lower layer's dataset version manifest failed verification");
+    throw manifestInvalid("The dataset version manifest failed verification");
   }
   if (manifest.datasetId.toLowerCase() !== options.datasetId.toLowerCase()) {
-    throw manifestInvalid("The lower layer's manifest is another dataset's");
+    throw manifestInvalid("The dataset version manifest is another dataset's");
   }
   return manifest;
 }
 
 export async function ensureLowerMatchesManifest(options: ManifestCheckOptions): Promise<CheckedDataset> {
-  const manifest = await readLowerManifest(options);
+  const manifest = verifyReceivedManifest(options.manifest, options);
   const entries = manifest.entries.filter((entry) => entry.kind === "data");
   const byPath = new Map(entries.map((entry) => [entry.path, entry]));
-  if (byPath.has(LOWER_MANIFEST_PATH)) {
-    throw manifestInvalid("A data entry takes the manifest's own place in the lower layer");
-  }
-  const present = filesUnder(options.lowerDir).filter((file) => file.path !== LOWER_MANIFEST_PATH);
-  const presentPaths = new Set(present.map((file) => file.path));
-  for (const file of present) {
-    if (!byPath.has(file.path)) throw fileMismatch(file.path, "not in the dataset version manifest");
+  const present = new Set<string>();
+  for (const path of options.present) {
+    if (present.has(path)) throw fileMismatch(path, "offered twice");
+    if (!byPath.has(path)) throw fileMismatch(path, "not in the dataset version manifest");
+    present.add(path);
   }
   for (const entry of entries) {
-    if (!presentPaths.has(entry.path)) throw fileMismatch(entry.path, "listed in the manifest but missing");
+    if (!present.has(entry.path)) throw fileMismatch(entry.path, "listed in the manifest but missing");
   }
   const hashLimit = options.hashLimitBytes ?? HASH_LIMIT_BYTES;
   const files: MountedFile[] = [];
-  for (const file of present) {
-    const entry = byPath.get(file.path)!;
-    await ensureFileMatchesEntry(file, entry, manifest.datasetId, hashLimit);
-    files.push({ ...file, expectedFileId: entry.fileId });
+  for (const entry of entries) {
+    const file: MountedFile = { path: entry.path, lowerPath: entry.path, expectedFileId: entry.fileId };
+    await ensureFileMatchesEntry(file, entry, manifest.datasetId, hashLimit, options);
+    files.push(file);
   }
   return { manifest, files };
 }
@@ -104,34 +101,64 @@ async function ensureFileMatchesEntry(
   entry: ManifestEntry,
   datasetId: string,
   hashLimit: number,
+  options: Pick<ManifestCheckOptions, "lower" | "keys">,
 ): Promise<void> {
-  const handle = await open(file.lowerPath, "r");
+  // One open per file: the header (read once) and the hash of a small file share it.
+  const lowerFile = await options.lower.open(file.lowerPath);
   try {
-    const { size } = await handle.stat();
-    if (size !== entry.ciphertextBytes) {
-      throw fileMismatch(file.path, `is ${size} bytes, the manifest says ${entry.ciphertextBytes}`);
+    if (lowerFile.size !== entry.ciphertextBytes) {
+      throw fileMismatch(file.path, `is ${lowerFile.size} bytes, the manifest says ${entry.ciphertextBytes}`);
     }
-    const head = Buffer.alloc(Math.min(size, HEADER_MAX_LENGTH));
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const { header } = parseHeader(head.subarray(0, bytesRead));
-    const mismatched = [
-      Buffer.from(header.fileId).toString("hex") !== entry.fileId && "file id",
-      header.datasetId.toLowerCase() !== datasetId.toLowerCase() && "dataset",
-      header.keyVersion !== entry.keyVersion && "key version",
-      header.chunkSize !== entry.chunkSize && "chunk size",
-      header.plaintextLength !== entry.plaintextBytes && "plaintext size",
-    ].filter((field): field is string => field !== false);
-    if (mismatched.length > 0) {
-      throw fileMismatch(file.path, `header does not match the manifest (${mismatched.join(", ")})`);
-    }
-  } finally {
-    await handle.close();
-  }
-  if (entry.ciphertextBytes <= hashLimit) {
-    const hash = createHash("sha256");
-    for await (const chunk of createReadStream(file.lowerPath)) hash.update(chunk as Buffer);
-    if (hash.digest("hex") !== entry.ciphertextSha256) {
+    const keyFor = (_datasetId: string, version: number) => {
+      const key = options.keys.get(version);
+      if (!key) throw new Cce4longError("KEY_UNWRAP_FAILED", "No key was released for a file's key version");
+      return key;
+    };
+    // The same opening the decrypting FUSE does (header MAC, exact size, expected file id), done up front.
+    const borrowed: LowerFile = {
+      size: lowerFile.size,
+      read: (target, length, position) => lowerFile.read(target, length, position),
+      close: async () => {},
+    };
+    const sealed = await openSealedLowerFile(file, keyFor, {
+      lower: { open: async () => borrowed },
+      checkHeader: (header) => ensureHeaderMatches(file.path, header, entry, datasetId),
+    });
+    await sealed.close();
+    if (entry.ciphertextBytes <= hashLimit && (await sha256Of(lowerFile)) !== entry.ciphertextSha256) {
       throw fileMismatch(file.path, "ciphertext SHA-256 does not match the manifest");
     }
+  } finally {
+    await lowerFile.close().catch(() => {});
   }
+}
+
+function ensureHeaderMatches(
+  path: string,
+  header: FileHeader,
+  entry: ManifestEntry,
+  datasetId: string,
+): void {
+  const mismatched = [
+    Buffer.from(header.fileId).toString("hex") !== entry.fileId && "file id",
+    header.datasetId.toLowerCase() !== datasetId.toLowerCase() && "dataset",
+    header.keyVersion !== entry.keyVersion && "key version",
+    header.chunkSize !== entry.chunkSize && "chunk size",
+    header.plaintextLength !== entry.plaintextBytes && "plaintext size",
+  ].filter((field): field is string => field !== false);
+  if (mismatched.length > 0) {
+    throw fileMismatch(path, `header does not match the manifest (${mismatched.join(", ")})`);
+  }
+}
+
+async function sha256Of(file: LowerFile): Promise<string> {
+  const hash = createHash("sha256");
+  const buffer = Buffer.allocUnsafe(Math.min(HASH_READ_BYTES, Math.max(1, file.size)));
+  for (let position = 0; position < file.size; ) {
+    const read = await file.read(buffer, Math.min(buffer.length, file.size - position), position);
+    if (read.length === 0) break;
+    hash.update(read);
+    position += read.length;
+  }
+  return hash.digest("hex");
 }

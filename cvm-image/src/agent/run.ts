@@ -1,7 +1,8 @@
 /**
  * The boot agent's one job (runs in the Computing Plane VM; locally as the local launcher's child):
- * ephemeral key -> attest -> key release -> the lower layer held to the credential's version manifest
- * (exact file set, sizes, file ids, hashes) -> decrypting mount at a job-private folder -> the job in a
+ * ephemeral key -> attest -> key release (with the version manifest and the read URLs of its objects)
+ * -> the lower layer, read from object storage, held to the credential's version manifest (exact file
+ * set, sizes, file ids, hashes, authenticated headers) -> decrypting mount at a job-private folder -> the job in a
  * network-less sandbox with /data read-only -> /output sealed to the Output Gate with a status report
  * -> unmount, wipe, done (the caller exits and the VM powers off to be destroyed). Each step is logged,
  * never with a secret.
@@ -16,11 +17,12 @@ import type { Attester } from "../attestation/attester";
 import { createDevAttester } from "../attestation/insecure/dev-attester";
 import { createConfigfsTsmAttester } from "../attestation/tdx/configfs-tsm-attester";
 import { type DecryptingMount, mountDecrypting } from "../fuse/decrypting-fs";
+import { objectStoreLowerLayer } from "../fuse/object-store-lower-layer";
+import { OBJECT_STORE_READ_AHEAD } from "../fuse/read-ahead";
 import { BubblewrapSandbox } from "../sandbox/bubblewrap";
 import { PodmanSandbox } from "../sandbox/podman";
 import type { JobSandbox, SandboxResult } from "../sandbox/sandbox";
 import type { AgentConfig } from "./config";
-import { datasetFilesUnder, ensureKeysOpenFiles } from "./dataset-files";
 import { findDirectoryImage } from "./directory-image";
 import { type ReleasedKeys, requestDatasetKeys } from "./key-request";
 import type { AgentLog } from "./log";
@@ -65,14 +67,6 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
     sandbox: config.sandbox,
   });
 
-  const dataset = await step(
-    "dataset-files",
-    () => datasetFilesUnder(config.lowerDir, config.datasetId),
-    (d) => ({
-      files: d.files.length,
-      keyVersions: d.keyVersions,
-    }),
-  );
   const ephemeral = generateEphemeralKeyPair();
   const attester = deps.attester ?? buildAttester(config);
   let released: ReleasedKeys;
@@ -85,12 +79,15 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
           credential: config.credential,
           jobId: config.jobId,
           datasetId: config.datasetId,
-          keyVersions: dataset.keyVersions,
           ephemeral,
           attester,
           fetchImpl: deps.fetchImpl,
         }),
-      (r) => ({ keyVersions: [...r.keys.keys()], datasetVersion: r.datasetVersion }),
+      (r) => ({
+        keyVersions: [...r.keys.keys()],
+        datasetVersion: r.datasetVersion,
+        objects: r.objects.length,
+      }),
     );
   } catch {
     // No key, nothing to run: the Privacy Plane has logged why and fails the job on-chain.
@@ -151,18 +148,22 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
         "The released spec names another image than this VM was launched for",
       );
     }
+    // The version's objects, read with ranged GETs on the URLs key release handed over (nothing on disk).
+    const lower = objectStoreLowerLayer({ objects: released.objects });
     // Before anything is mounted: the files are exactly the credential's version, or the job fails.
     const checked = await step(
       "manifest-checked",
       () =>
         ensureLowerMatchesManifest({
-          lowerDir: config.lowerDir,
+          manifest: released.manifest,
+          present: released.objects.map((object) => object.path),
+          lower,
           datasetId: config.datasetId,
           manifestRoot: released.manifestRoot,
+          keys: released.keys,
         }),
       (c) => ({ files: c.files.length, manifestRoot: c.manifest.root }),
     );
-    await step("keys-checked", () => ensureKeysOpenFiles(checked.files, released.keys));
     const jobDir =
       config.sandbox === "bubblewrap"
         ? await step("image-found", () => findDirectoryImage(config.imageDirs, spec.image.digest))
@@ -173,6 +174,8 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
       mountDecrypting({
         mountpoint: dataDir,
         files: checked.files,
+        lower,
+        readAhead: OBJECT_STORE_READ_AHEAD,
         keyFor: (datasetId, keyVersion) => {
           const key = released.keys.get(keyVersion);
           if (datasetId !== config.datasetId || !key)

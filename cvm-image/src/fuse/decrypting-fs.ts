@@ -1,7 +1,8 @@
 /**
  * The decrypting FUSE (boot agent; runs in the Confidential VM, locally on the developer's machine):
  * a read-only plaintext view of a dataset whose files sit, encrypted in the cce4long file format, in
- * a lower layer (JuiceFS in the VM; a folder locally). Chunks are decrypted on demand with the
+ * a lower layer (lower-layer.ts: the version's objects read with ranged GETs for every job; local files
+ * for the bench and tests). Chunks are decrypted on demand with the
  * dataset key held only in this process's memory; any integrity failure is EIO to the reader, never
  * wrong bytes. Writes of any kind are EROFS.
  *
@@ -10,6 +11,7 @@
 import { createRequire } from "node:module";
 import { Cce4longError } from "@cce4long/protocol";
 import { indexFiles, type MountedFile } from "./file-table";
+import type { LowerLayer } from "./lower-layer";
 import { DEFAULT_READ_AHEAD, PlaintextBudget, ReadAheadCache, type ReadAheadOptions } from "./read-ahead";
 import { type KeyResolver, openSealedLowerFile, type SealedLowerFile } from "./sealed-lower-file";
 
@@ -40,6 +42,8 @@ export interface DecryptingMountOptions {
   mountpoint: string;
   files: readonly MountedFile[];
   keyFor: KeyResolver;
+  /** Where the ciphertext is read from (MountedFile.lowerPath names a file in it); local files unless given. */
+  lower?: LowerLayer;
   /** Called for every refused read (logging): path and reason only, never bytes. */
   onIntegrityError?: (path: string, reason: string) => void;
   /** Read-ahead of verified plaintext chunks per open file (memory only, bounded, wiped). */
@@ -65,7 +69,8 @@ export async function mountDecrypting(options: DecryptingMountOptions): Promise<
   const mountedAt = new Date();
   const report = (path: string, error: unknown) =>
     options.onIntegrityError?.(path, error instanceof Error ? error.message : String(error));
-  const openSealed = (file: MountedFile) => openSealedLowerFile(file, options.keyFor);
+  const openSealed = (file: MountedFile) =>
+    openSealedLowerFile(file, options.keyFor, { lower: options.lower });
   const readAhead = options.readAhead ?? DEFAULT_READ_AHEAD;
   const budget = new PlaintextBudget(readAhead.mountBytes);
 

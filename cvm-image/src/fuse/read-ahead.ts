@@ -18,12 +18,31 @@ export interface ReadAheadOptions {
   fileBytes: number;
   /** The most plaintext all open files of a mount hold; beyond it nothing is read ahead or kept. */
   mountBytes: number;
+  /**
+   * Size of one read-ahead request to the lower layer (rounded down to whole chunks; 0 or unset: each
+   * missing run at once). With it, read-ahead waits until that much is missing (or the file's end is
+   * reached) and splits longer runs, so a high-latency lower layer (HTTP) gets a few large requests in
+   * flight instead of one per kernel read.
+   */
+  fetchBytes?: number;
 }
 
 export const DEFAULT_READ_AHEAD: ReadAheadOptions = {
   aheadBytes: 512 * 1024,
   fileBytes: 1024 * 1024,
   mountBytes: 64 * 1024 * 1024,
+};
+
+/**
+ * For the object-store lower layer: 16 MiB ahead in requests of 4 MiB (up to four in flight per file),
+ * so each ranged GET's round trip is spread over many chunks. Against the local s3rver stand-in this
+ * read 128 MiB in 0.52-0.71 s where 8 MiB ahead in 2 MiB requests took 0.58-0.83 s (same runs, load 4).
+ */
+export const OBJECT_STORE_READ_AHEAD: ReadAheadOptions = {
+  aheadBytes: 16 * 1024 * 1024,
+  fileBytes: 20 * 1024 * 1024,
+  mountBytes: 64 * 1024 * 1024,
+  fetchBytes: 4 * 1024 * 1024,
 };
 
 /** The plaintext bytes held (or on their way) by all open files of one mount. */
@@ -62,17 +81,20 @@ export class ReadAheadCache {
   private readonly entries = new Map<number, Entry>();
   private readonly aheadChunks: number;
   private readonly maxChunks: number;
+  /** Chunks per read-ahead request (0: whole missing runs). */
+  private readonly fetchChunks: number;
   private nextSequential = 0;
   private closed = false;
 
   constructor(
     private readonly file: SealedLowerFile,
     private readonly budget: PlaintextBudget,
-    options: Pick<ReadAheadOptions, "aheadBytes" | "fileBytes"> = DEFAULT_READ_AHEAD,
+    options: Pick<ReadAheadOptions, "aheadBytes" | "fileBytes" | "fetchBytes"> = DEFAULT_READ_AHEAD,
   ) {
     this.maxChunks = Math.max(2, Math.floor(options.fileBytes / file.chunkSize));
     const ahead = Math.floor(options.aheadBytes / file.chunkSize);
     this.aheadChunks = Math.max(0, Math.min(ahead, this.maxChunks - 2));
+    this.fetchChunks = Math.max(0, Math.floor((options.fetchBytes ?? 0) / file.chunkSize));
   }
 
   /**
@@ -101,7 +123,7 @@ export class ReadAheadCache {
       aheadTo > last &&
       this.budget.used + (aheadTo - last) * chunkSize <= this.budget.limit
     ) {
-      this.fetchMissing(last + 1, aheadTo);
+      this.fetchAhead(last + 1, aheadTo);
     }
     try {
       for (const entry of needed) await entry.ready;
@@ -149,6 +171,29 @@ export class ReadAheadCache {
         this.fetchRun(runStart, i - 1);
         runStart = -1;
       }
+    }
+  }
+
+  /**
+   * Read-ahead of [from, to]: with a request size set, missing runs go out in pieces of that size, and
+   * a shorter piece only when it ends the file (the rest waits for the next read to grow it).
+   */
+  private fetchAhead(from: number, to: number): void {
+    if (this.fetchChunks === 0) {
+      this.fetchMissing(from, to);
+      return;
+    }
+    let i = from;
+    while (i <= to) {
+      if (this.entries.has(i)) {
+        i++;
+        continue;
+      }
+      let end = i;
+      while (end < to && end - i + 1 < this.fetchChunks && !this.entries.has(end + 1)) end++;
+      if (end - i + 1 < this.fetchChunks && end !== this.file.chunkCount - 1) return;
+      this.fetchRun(i, end);
+      i = end + 1;
     }
   }
 

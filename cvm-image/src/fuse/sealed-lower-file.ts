@@ -1,21 +1,22 @@
 /**
- * One encrypted dataset file of the lower layer, opened for the decrypting FUSE (boot agent; runs in
- * the Confidential VM, locally on the developer's machine): the header verified once (key check, MAC,
- * exact size, the file id the manifest expects), then runs of chunks read with one lower read each and
- * verified chunk by chunk. A chunk's plaintext exists only once its tag verified; the caller owns it
- * and wipes it.
+ * One encrypted dataset file of the lower layer (lower-layer.ts: object storage for jobs, local files for
+ * the bench and tests), opened for the decrypting FUSE (boot agent; runs in the Confidential VM, locally
+ * on the developer's machine): the header verified once (key check, MAC, exact size, the file id the
+ * manifest expects), then runs of chunks read with one lower read each and verified chunk by chunk. A
+ * chunk's plaintext exists only once its tag verified; the caller owns it and wipes it.
  */
-import { close as fsClose, fstat as fsFstat, open as fsOpen, read as fsRead } from "node:fs";
-import { promisify } from "node:util";
 import { Cce4longError } from "@cce4long/protocol";
 import {
   beginRead,
+  type FileHeader,
   type FileReaderSession,
   HEADER_MAX_LENGTH,
   parseHeader,
   TAG_LENGTH,
 } from "@cce4long/sealing";
+import { directoryLowerLayer } from "./directory-lower-layer";
 import type { MountedFile } from "./file-table";
+import type { LowerFile, LowerLayer } from "./lower-layer";
 
 /** Resolves the key of a dataset key version; the key stays in this process only. */
 export type KeyResolver = (datasetId: string, keyVersion: number) => Uint8Array;
@@ -35,40 +36,32 @@ export interface SealedLowerFile {
   close(): Promise<void>;
 }
 
-const openAsync = promisify(fsOpen);
-const closeAsync = promisify(fsClose);
-const fstatAsync = promisify(fsFstat);
-
-/**
- * Reads up to `length` bytes at `position` into `out` (callback fs: no promise machinery per
- * request); resolves with the bytes read.
- */
-function readFully(fd: number, out: Buffer, length: number, position: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let filled = 0;
-    const next = () =>
-      fsRead(fd, out, filled, length - filled, position + filled, (error, bytes) => {
-        if (error) return reject(error);
-        filled += bytes;
-        // bytes === 0: the file shrank under us; the chunks not covered fail their checks below.
-        if (bytes === 0 || filled === length) return resolve(out.subarray(0, filled));
-        next();
-      });
-    next();
-  });
+export interface OpenSealedOptions {
+  /** Where the ciphertext is read from; local files unless given. */
+  lower?: LowerLayer;
+  /**
+   * Called with the parsed header and the lower file's size before the key is used (the boot agent's
+   * manifest check): throwing refuses the file.
+   */
+  checkHeader?(header: FileHeader, size: number): void;
 }
 
 function integrity(path: string, message: string): Cce4longError {
   return new Cce4longError("SEAL_INTEGRITY", `${path}: ${message}`);
 }
 
-export async function openSealedLowerFile(file: MountedFile, keyFor: KeyResolver): Promise<SealedLowerFile> {
-  const fd = await openAsync(file.lowerPath, "r");
+export async function openSealedLowerFile(
+  file: MountedFile,
+  keyFor: KeyResolver,
+  options: OpenSealedOptions = {},
+): Promise<SealedLowerFile> {
+  const lower = await (options.lower ?? directoryLowerLayer).open(file.lowerPath);
   let session: FileReaderSession | undefined;
   try {
-    const { size } = await fstatAsync(fd);
+    const { size } = lower;
     const headLength = Math.min(size, HEADER_MAX_LENGTH);
-    const parsed = parseHeader(await readFully(fd, Buffer.alloc(headLength), headLength, 0));
+    const parsed = parseHeader(await lower.read(Buffer.alloc(headLength), headLength, 0));
+    options.checkHeader?.(parsed.header, size);
     session = beginRead(parsed, keyFor(parsed.header.datasetId, parsed.header.keyVersion));
     if (size !== session.encryptedLength) {
       throw integrity(file.path, `file is ${size} bytes but its header requires ${session.encryptedLength}`);
@@ -77,10 +70,10 @@ export async function openSealedLowerFile(file: MountedFile, keyFor: KeyResolver
     if (file.expectedFileId !== undefined && fileId !== file.expectedFileId) {
       throw integrity(file.path, "file id does not match the dataset manifest");
     }
-    return wrap(file.path, fd, session, fileId);
+    return wrap(file.path, lower, session, fileId);
   } catch (error) {
     session?.close();
-    await closeAsync(fd).catch(() => {});
+    await lower.close().catch(() => {});
     throw error;
   }
 }
@@ -88,7 +81,7 @@ export async function openSealedLowerFile(file: MountedFile, keyFor: KeyResolver
 /** Spare ciphertext buffers kept per open file: reads reuse them instead of allocating per request. */
 const SPARE_BUFFERS = 4;
 
-function wrap(path: string, fd: number, session: FileReaderSession, fileId: string): SealedLowerFile {
+function wrap(path: string, lower: LowerFile, session: FileReaderSession, fileId: string): SealedLowerFile {
   let closed = false;
   // Ciphertext only: nothing secret lands in these, so they are reused without wiping.
   const spare: Buffer[] = [];
@@ -113,7 +106,7 @@ function wrap(path: string, fd: number, session: FileReaderSession, fileId: stri
       const buffer = acquire(length);
       let sealed: Buffer;
       try {
-        sealed = await readFully(fd, buffer, length, from);
+        sealed = await lower.read(buffer, length, from);
       } catch (error) {
         release(buffer);
         throw error;
@@ -146,7 +139,7 @@ function wrap(path: string, fd: number, session: FileReaderSession, fileId: stri
       closed = true;
       spare.length = 0;
       session.close();
-      await closeAsync(fd);
+      await lower.close();
     },
   };
 }

@@ -2,7 +2,8 @@
  * The local ComputeLauncher (development only; runs in the local Privacy Plane): each job's "VM" is the
  * boot agent (cvm-image/src/agent/main.ts, the entry the VM's systemd unit runs) as a child process on
  * this machine, given what GCE instance metadata would give it (credential, Privacy Plane URL, job ids)
- * plus where the local stand-ins live (lower folder of the dataset, directory images, dev guest agent).
+ * plus where the local stand-ins live (directory images, dev guest agent). The agent reads the dataset
+ * from the local object store with the URLs key release hands it, exactly as in the VM.
  * destroy() kills its process group, lazily unmounts anything left under its job folder, and removes it.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -11,7 +12,6 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { Cce4longError } from "@cce4long/protocol";
-import type { Hex } from "viem";
 import type {
   ComputeLauncher,
   DestroyResult,
@@ -21,7 +21,6 @@ import type {
   LaunchResult,
 } from "./launcher";
 import { parseLaunchJob } from "./launcher";
-import type { PrepareLowerLayer } from "./local-lower-layer";
 
 const execFileAsync = promisify(execFile);
 
@@ -35,14 +34,12 @@ export interface LocalLauncherOptions {
   privacyPlaneUrl: string;
   /** The dev guest agent's socket: the boot agent's (insecure) attester. */
   guestAgentEndpoint: string;
-  /** Root of the local compute folders: datasets/<datasetId>/ (lower layer), jobs/<jobId>/ (work), images/. */
+  /** Root of the local compute folders: jobs/<jobId>/ (work), images/. */
   computeDir: string;
   /** Parent folders holding directory images (one sub-folder per image). */
   imageDirs: readonly string[];
   /** Extra environment for the agent (tests: nothing secret). */
   env?: Record<string, string>;
-  /** Fills the dataset's lower layer before the agent starts (the stand-in for JuiceFS; see local-lower-layer.ts). */
-  prepareLowerLayer?: PrepareLowerLayer;
   log?(event: string, fields: Record<string, unknown>): void;
 }
 
@@ -89,8 +86,6 @@ export class LocalComputeLauncher implements ComputeLauncher {
     this.#launched.add(job.jobId);
     const workDir = join(this.#options.computeDir, "jobs", job.jobId);
     await mkdir(workDir, { recursive: true, mode: 0o700 });
-    const lowerDir = join(this.#options.computeDir, "datasets", job.datasetId);
-    await this.#options.prepareLowerLayer?.(job.datasetId as Hex, lowerDir);
     const logFile = createWriteStream(join(workDir, "..", `${job.jobId}.agent.log`), {
       flags: "a",
       mode: 0o600,
@@ -109,7 +104,6 @@ export class LocalComputeLauncher implements ComputeLauncher {
         CCE4LONG_DATASET_ID: job.datasetId,
         CCE4LONG_IMAGE_DIGEST: job.imageDigest,
         CCE4LONG_WORK_DIR: workDir,
-        CCE4LONG_LOWER_DIR: lowerDir,
         CCE4LONG_IMAGE_DIRS: this.#options.imageDirs.join(","),
         DSTACK_ENDPOINT: this.#options.guestAgentEndpoint,
         ...this.#options.env,

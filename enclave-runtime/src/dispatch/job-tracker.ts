@@ -53,6 +53,8 @@ const FAILURE_OF_DENIAL: Record<string, JobFailureReason> = {
   JOB_MISMATCH: JobFailureReason.KeyReleaseDenied,
   KEY_VERSION_REFUSED: JobFailureReason.KeyReleaseDenied,
   RECORD_REFUSED: JobFailureReason.KeyReleaseDenied,
+  // The credential's version manifest could not be read or verified: nothing the job can be given.
+  DATASET_VERSION_UNAVAILABLE: JobFailureReason.Internal,
   RENTAL_INACTIVE: JobFailureReason.RentalExpired,
   IMAGE_NOT_ALLOWED: JobFailureReason.ImageNotAllowed,
 };

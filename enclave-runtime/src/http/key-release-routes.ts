@@ -27,7 +27,9 @@ export function keyReleaseRoutes(
       deps.log("key-release.released", {
         jobId: body.jobId,
         datasetId: body.datasetId,
-        keyVersions: request.keyVersions,
+        keyVersions: body.wrappedKeys.map((entry) => entry.keyVersion),
+        // How many read URLs went out, never the URLs.
+        lowerObjects: body.lowerLayer.objects.length,
         teeType: report.teeType,
         tcbStatus: report.tcbStatus,
         measurementId: report.measurementId,

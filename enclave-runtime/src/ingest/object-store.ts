@@ -53,6 +53,9 @@ export interface S3ObjectStoreOptions {
   listPageSize?: number;
 }
 
+/** S3 and GCS refuse presigned URLs that live longer than 7 days. */
+export const MAX_PRESIGN_SECONDS = 604_800;
+
 /** The Privacy Plane's object store, from its configuration (one place reads those four settings). */
 export function objectStoreFromConfig(config: {
   OBJECT_STORE_ENDPOINT: string;
@@ -83,6 +86,20 @@ export class S3ObjectStore implements ObjectStore, ObjectLister {
     });
     this.#endpoint = options.endpoint.replace(/\/+$/, "");
     this.#listPageSize = options.listPageSize;
+  }
+
+  /**
+   * A presigned GET of one object (SigV4 query signing: method, bucket and key are signed), valid
+   * `ttlSeconds` (at most 7 days, the S3 and GCS limit). The URL is a bearer secret for that object.
+   */
+  async presignGet(bucket: string, key: string, ttlSeconds: number): Promise<string> {
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_PRESIGN_SECONDS) {
+      throw new Cce4longError("VALIDATION_FAILED", "A presigned URL lives 1 s to 7 days");
+    }
+    const url = new URL(`${this.#endpoint}/${bucket}/${encodeKey(key)}`);
+    url.searchParams.set("X-Amz-Expires", String(ttlSeconds));
+    const signed = await this.#client.sign(url.toString(), { method: "GET", aws: { signQuery: true } });
+    return signed.url;
   }
 
   async getStream(bucket: string, key: string): Promise<AsyncIterable<Uint8Array> | null> {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type Deployment, isCce4longError, parseDeployment } from "@cce4long/protocol";
+import { isCce4longError, parseDeployment } from "@cce4long/protocol";
 import { SUBSCRIPTIONS } from "@cce4long/protocol/queue/topics";
 import { memoryLogStore } from "@cce4long/protocol/transparency/log";
 import type { DatasetKeyring } from "@cce4long/sealing/keys/keyring";
@@ -20,17 +20,16 @@ import { parseGceLauncherConfig } from "../compute/gce/config";
 import { createGceComputeLauncher } from "../compute/gce/create";
 import type { ComputeLauncher } from "../compute/launcher";
 import { LocalComputeLauncher, REPO_ROOT } from "../compute/local-launcher";
-import { objectStoreLowerLayer } from "../compute/local-lower-layer";
 import { computeLauncherKind, gceEnvironment, type PrivacyPlaneConfig } from "../config";
 import { InMemoryNonceStore } from "../credentials/nonce-store";
 import { createJobMessageHandler } from "../dispatch/handle-job-message";
 import { type JobQueueConsumer, startJobQueueConsumer } from "../dispatch/job-queue-consumer";
 import { JobTracker } from "../dispatch/job-tracker";
 import { FileTrackerJournal } from "../dispatch/tracker-journal";
-import { latestManifestReader } from "../explore/session/latest-manifest";
 import { jobOutputRoutes } from "../http/job-output-routes";
 import { keyReleaseRoutes } from "../http/key-release-routes";
 import { objectStoreFromConfig } from "../ingest/object-store";
+import { objectStoreLowerLayerSource } from "../key-release/lower-layer-source";
 import { fileLogStore } from "../transparency/file-log-store";
 import { onChainLogHead, storeProofSource } from "../transparency/log-sources";
 import { createHubJobChain } from "./hub-job-chain";
@@ -75,7 +74,7 @@ export async function startPrivacyMode(
   const credentialDomain = { chainId: deployment.chainId, hub: deployment.contracts.hub.address };
   const publicUrl =
     config.PRIVACY_PLANE_PUBLIC_URL ?? `http://${config.PRIVACY_PLANE_HOST}:${config.PRIVACY_PLANE_PORT}`;
-  const launcher = buildLauncher(config, env, publicUrl, log, deployment);
+  const launcher = buildLauncher(config, env, publicUrl, log);
   const tracker = new JobTracker({
     chain,
     launcher,
@@ -133,6 +132,9 @@ export async function startPrivacyMode(
       chain,
       datasetKey,
       specs,
+      // The datasets bucket through the Privacy Plane's own object-store credentials (GCS HMAC keys in
+      // production): the VM gets presigned GETs signed with them.
+      lowerLayer: objectStoreLowerLayerSource({ store: objectStoreFromConfig(config) }),
       transparency: {
         head: onChainLogHead(
           createPublicClient({ transport: http(config.RPC_URL) }),
@@ -205,14 +207,12 @@ function buildLauncher(
   env: Record<string, string | undefined>,
   publicUrl: string,
   log: Log,
-  deployment: Deployment,
 ): ComputeLauncher {
   if (computeLauncherKind(config) === "gce")
     return createGceComputeLauncher(parseGceLauncherConfig(gceEnvironment(env)));
   // Default: compute/ beside the stack's deployments/ folder, i.e. in the local stack's state folder.
   const computeDir =
     config.LOCAL_COMPUTE_DIR ?? join(dirname(dirname(config.CONTRACTS_DEPLOYMENT_FILE)), "compute");
-  const store = objectStoreFromConfig(config);
   const imageDirs = config.LOCAL_IMAGE_DIRS
     ? config.LOCAL_IMAGE_DIRS.split(",").filter((dir) => dir !== "")
     : [join(computeDir, "images"), join(REPO_ROOT, "examples")];
@@ -223,9 +223,5 @@ function buildLauncher(
     computeDir,
     imageDirs,
     log,
-    prepareLowerLayer: objectStoreLowerLayer({
-      store,
-      latestManifest: latestManifestReader({ rpcUrl: config.RPC_URL, deployment, store }),
-    }),
   });
 }

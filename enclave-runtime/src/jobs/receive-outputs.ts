@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Cce4longError, JobFailureReason } from "@cce4long/protocol";
 import {
+  type JobRunStatus,
   type OutputBundle,
   OutputBundleSchema,
   outputsCommitment,
@@ -65,8 +66,7 @@ export async function receiveOutputs(
     bytes: files.reduce((sum, f) => sum + f.bytes.length, 0),
   });
   if (status.outcome !== "completed" || status.exitCode !== 0 || status.timedOut) {
-    const reason =
-      status.outcome === "completed" ? JobFailureReason.JobExitedNonZero : JobFailureReason.Internal;
+    const reason = failureReasonOf(status);
     for (const file of files) file.bytes.fill(0);
     await deps.tracker.fail(request.jobId, reason, `job ${status.outcome}, exit ${status.exitCode}`);
     return { recorded: "failed" };
@@ -157,4 +157,16 @@ async function openBundle(
     });
   }
   return parsed.data;
+}
+
+/** What the VM's codes mean for a lower layer it refused before mounting (manifest-check.ts). */
+const VERSION_MISMATCH_CODES: readonly string[] = ["DATASET_MANIFEST_INVALID", "SEAL_INTEGRITY"];
+
+/** The on-chain reason of a run that did not succeed, from the VM's status report. */
+export function failureReasonOf(status: JobRunStatus): JobFailureReason {
+  if (status.outcome === "completed") return JobFailureReason.JobExitedNonZero;
+  if (status.stage === "manifest-checked" && VERSION_MISMATCH_CODES.includes(status.code ?? "")) {
+    return JobFailureReason.DatasetVersionMismatch;
+  }
+  return JobFailureReason.Internal;
 }

@@ -12,7 +12,8 @@ import { keccak256, stringToBytes } from "viem";
 import { signMessage } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { requestDatasetKeys } from "../../../cvm-image/src/agent/key-request";
-import { keyReleaseFixture } from "./in-process-fixture";
+import { fixtureManifest, keyReleaseFixture } from "./in-process-fixture";
+import { LOWER_LAYER_URL_MARGIN_SECONDS, type LowerLayerSource } from "./lower-layer-source";
 import { devEvidence, hex48, keyReleaseReportData } from "./test-support";
 
 const DEV_MEASUREMENT = measurementId({
@@ -22,10 +23,10 @@ const DEV_MEASUREMENT = measurementId({
   rtmr2: Buffer.from(hex48("d"), "hex"),
 });
 
-async function setUp(options: { logged: boolean } = { logged: true }) {
-  const fixture = keyReleaseFixture();
+async function setUp(options: { logged?: boolean; lowerLayer?: LowerLayerSource } = {}) {
+  const fixture = keyReleaseFixture({ lowerLayer: options.lowerLayer });
   fixture.chain.allowedMeasurements.add(DEV_MEASUREMENT);
-  if (options.logged) await fixture.logMeasurement(DEV_MEASUREMENT);
+  if (options.logged !== false) await fixture.logMeasurement(DEV_MEASUREMENT);
   const job = await fixture.dispatchedJob();
   const ephemeral = generateEphemeralKeyPair();
   const nonce = Buffer.from(job.claims.nonce.slice(2), "hex");
@@ -33,7 +34,6 @@ async function setUp(options: { logged: boolean } = { logged: true }) {
     credential: job.credential,
     evidence: Buffer.from(devEvidence(keyReleaseReportData(ephemeral.publicKey, nonce))).toString("base64"),
     ephemeralPublicKey: `0x${Buffer.from(ephemeral.publicKey).toString("hex")}`,
-    keyVersions: [1],
     ...overrides,
   });
   const post = (json: unknown) =>
@@ -72,6 +72,42 @@ describe("POST /v1/key-release", () => {
     expect(json.outputsToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
+  it("wraps the keys the version manifest names and hands over its read URLs, valid for the job's run", async () => {
+    const t = await setUp();
+    const json = (await (await t.post(t.body())).json()) as {
+      wrappedKeys: { keyVersion: number }[];
+      lowerLayer: { manifest: unknown; objects: { path: string; url: string }[]; expiresAt: string };
+    };
+    expect(json.wrappedKeys.map((k) => k.keyVersion)).toEqual([1]);
+    expect(json.lowerLayer.manifest).toEqual(fixtureManifest(t.job.job.datasetId));
+    expect(json.lowerLayer.objects.map((o) => o.path)).toEqual(["cohort.csv"]);
+    // The fixture's spec has the default timeout (1800 s); the URLs also cover set-up.
+    expect(t.urlTtls).toEqual([1800 + LOWER_LAYER_URL_MARGIN_SECONDS]);
+    const expiresIn = Date.parse(json.lowerLayer.expiresAt) - Date.now();
+    expect(expiresIn).toBeGreaterThan((1800 + LOWER_LAYER_URL_MARGIN_SECONDS - 60) * 1000);
+    expect(expiresIn).toBeLessThanOrEqual((1800 + LOWER_LAYER_URL_MARGIN_SECONDS) * 1000);
+  });
+
+  it("error: no verified version manifest for the credential's root: no key, nothing recorded, the job fails", async () => {
+    const t = await setUp({
+      lowerLayer: {
+        manifestFor: async () => {
+          throw new Error("manifest missing");
+        },
+        readUrls: async () => {
+          throw new Error("must not be reached");
+        },
+      },
+    });
+    const res = await t.post(t.body());
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: "KEY_RELEASE_DENIED", detail: "Key release denied" });
+    expect(t.chain.records).toEqual([]);
+    expect(t.hookCalls).toEqual([
+      { kind: "refused", jobId: t.job.job.jobId, value: "DATASET_VERSION_UNAVAILABLE" },
+    ]);
+  });
+
   it("gives the boot agent's key request a key it checks against the credential's issuer", async () => {
     const t = await setUp();
     const released = await requestDatasetKeys({
@@ -79,7 +115,6 @@ describe("POST /v1/key-release", () => {
       credential: t.job.credential,
       jobId: t.job.job.jobId,
       datasetId: t.job.job.datasetId,
-      keyVersions: [1],
       ephemeral: t.ephemeral,
       attester: { attest: async (reportData) => ({ kind: "insecure-dev", bytes: devEvidence(reportData) }) },
       fetchImpl: (async (url: URL, init: RequestInit) => t.app.request(url.pathname, init)) as typeof fetch,
@@ -89,6 +124,8 @@ describe("POST /v1/key-release", () => {
     expect(Buffer.from(released.gateOutputPublicKey)).toEqual(t.gatePublicKey);
     expect(released.manifestRoot).toBe(t.job.claims.manifestRoot.toLowerCase());
     expect(released.datasetVersion).toBe(t.job.claims.datasetVersion);
+    expect(released.objects.map((o) => o.path)).toEqual(["cohort.csv"]);
+    expect(released.manifest).toEqual(fixtureManifest(t.job.job.datasetId));
   });
 
   it("error: the boot agent refuses a response, even one signed by the issuer, for another dataset version", async () => {
@@ -110,7 +147,6 @@ describe("POST /v1/key-release", () => {
         credential: t.job.credential,
         jobId: t.job.job.jobId,
         datasetId: t.job.job.datasetId,
-        keyVersions: [1],
         ephemeral: t.ephemeral,
         attester: {
           attest: async (reportData) => ({ kind: "insecure-dev", bytes: devEvidence(reportData) }),

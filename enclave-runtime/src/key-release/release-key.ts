@@ -2,7 +2,9 @@
  * Key release (runs inside the TEE): the straight chain of checks, then the wrap and the on-chain
  * record. Each `ensure...` is its own file and test; this file only orders them. The record is mined
  * BEFORE the key leaves: the chain re-checks measurement, rental and image, and moves the job out of
- * `Dispatched`, so the same job can never receive a key twice, even across restarts.
+ * `Dispatched`, so the same job can never receive a key twice, even across restarts. The keys wrapped
+ * are those the credential's version manifest names; the lower layer's read URLs are minted only after
+ * the record, and travel in the same signed answer.
  */
 import { randomBytes } from "node:crypto";
 import { canonicalJson } from "@cce4long/protocol/jobs/canonical-json";
@@ -31,6 +33,7 @@ import { ensureJobState } from "./ensure-job-state";
 import { ensureMeasurementAllowed } from "./ensure-measurement-allowed";
 import { ensureRentalActive } from "./ensure-rental-active";
 import { ensureReportDataBound } from "./ensure-report-data-bound";
+import { type LowerLayerSource, lowerLayerUrlSeconds } from "./lower-layer-source";
 import type { KeyReleaseRequest, KeyReleaseResponseBody } from "./request";
 
 /** What the dispatcher's job tracker hears from key release. */
@@ -59,6 +62,8 @@ export interface KeyReleaseDeps {
   /** DatasetKeyring.keyForRead in the service (refuses retired and unknown versions). */
   datasetKey(datasetId: string, keyVersion: number): Promise<DatasetKey>;
   specs: JobSpecSource;
+  /** The credential's version manifest and the read URLs of its data objects. */
+  lowerLayer: LowerLayerSource;
   /** The transparency log: the head committed on-chain, and proofs from an (untrusted) log server. */
   transparency: { head: CommittedLogHeadSource; log: MeasurementProofSource };
   gateOutputKey(): Promise<{ publicKey: Uint8Array; version: number }>;
@@ -115,9 +120,25 @@ export async function releaseKey(
     }
     const spec = await deps.specs.specFor(job.specCommitment);
     const gate = await deps.gateOutputKey();
+    let manifest: Awaited<ReturnType<LowerLayerSource["manifestFor"]>>;
+    try {
+      manifest = await deps.lowerLayer.manifestFor(claims.datasetId, claims.manifestRoot);
+    } catch (cause) {
+      throw keyReleaseDenied(KEY_RELEASE_DENIAL.DATASET_VERSION_UNAVAILABLE, { jobId: claims.jobId }, cause);
+    }
+    // The keys the version's files are sealed under, and no other.
+    const keyVersions = [
+      ...new Set(manifest.entries.filter((e) => e.kind === "data").map((e) => e.keyVersion)),
+    ].sort((a, b) => a - b);
+    if (keyVersions.length === 0) {
+      throw keyReleaseDenied(KEY_RELEASE_DENIAL.DATASET_VERSION_UNAVAILABLE, {
+        jobId: claims.jobId,
+        empty: true,
+      });
+    }
     const context = { jobId: claims.jobId, credentialNonce, datasetId: claims.datasetId };
     const wrappedKeys = [];
-    for (const keyVersion of request.keyVersions) {
+    for (const keyVersion of keyVersions) {
       let key: DatasetKey;
       try {
         key = await deps.datasetKey(claims.datasetId, keyVersion);
@@ -144,6 +165,14 @@ export async function releaseKey(
     } catch (cause) {
       throw keyReleaseDenied(KEY_RELEASE_DENIAL.RECORD_REFUSED, { jobId: claims.jobId }, cause);
     }
+    // Only now, with the release on-chain: the read URLs, valid for the job's run.
+    const urlSeconds = lowerLayerUrlSeconds(spec.resources.timeoutSeconds);
+    let objects: KeyReleaseResponseBody["lowerLayer"]["objects"];
+    try {
+      objects = await deps.lowerLayer.readUrls(manifest, urlSeconds);
+    } catch (cause) {
+      throw keyReleaseDenied(KEY_RELEASE_DENIAL.DATASET_VERSION_UNAVAILABLE, { jobId: claims.jobId }, cause);
+    }
     const outputsToken = randomBytes(32);
     const body: KeyReleaseResponseBody = {
       jobId: claims.jobId,
@@ -156,6 +185,11 @@ export async function releaseKey(
       gateOutputPublicKey: `0x${Buffer.from(gate.publicKey).toString("hex")}`,
       gateOutputKeyVersion: gate.version,
       outputsToken: outputsToken.toString("base64url"),
+      lowerLayer: {
+        manifest,
+        objects,
+        expiresAt: new Date(now.getTime() + urlSeconds * 1000).toISOString(),
+      },
     };
     deps.hooks.keyReleased(claims.jobId, {
       outputsTokenHash: keccak256(outputsToken),

@@ -1,7 +1,8 @@
 /**
  * The key-release wire format (Privacy Plane side; the boot agent builds the same shapes):
  * POST /v1/key-release with a JSON body, answered with the wrapped key(s), the verified job spec and
- * the Output Gate's public key, signed by the Privacy Plane's "job-credential" key.
+ * the Output Gate's public key and the job's lower layer (the version manifest and presigned GET URLs of
+ * its data objects), signed by the Privacy Plane's "job-credential" key.
  */
 import { Cce4longError } from "@cce4long/protocol";
 import { z } from "zod";
@@ -19,8 +20,6 @@ export const KeyReleaseRequestSchema = z.strictObject({
     .regex(/^[A-Za-z0-9+/]+={0,2}$/),
   /** The VM's ephemeral X25519 public key, 0x + 64 hex: the key bound into report_data. */
   ephemeralPublicKey: z.string().regex(/^0x[0-9a-f]{64}$/),
-  /** The dataset key versions the VM's files name in their headers. */
-  keyVersions: z.array(z.int().min(1).max(0x7fff_ffff)).min(1).max(8),
 });
 export type KeyReleaseRequest = z.infer<typeof KeyReleaseRequestSchema>;
 
@@ -46,6 +45,15 @@ export interface KeyReleaseResponseBody {
   gateOutputKeyVersion: number;
   /** A one-job secret the VM presents with its outputs (with the credential). */
   outputsToken: string;
+  /** What the VM reads: minted only after the key release was recorded. */
+  lowerLayer: {
+    /** The credential's version manifest (the VM verifies it against the credential's root). */
+    manifest: unknown;
+    /** One presigned GET URL per data entry (secrets: never logged). */
+    objects: { path: string; url: string }[];
+    /** When the URLs stop working (ISO 8601). */
+    expiresAt: string;
+  };
 }
 
 export function parseKeyReleaseRequest(value: unknown): KeyReleaseRequest {
@@ -53,10 +61,6 @@ export function parseKeyReleaseRequest(value: unknown): KeyReleaseRequest {
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "(body)"))];
     throw new Cce4longError("VALIDATION_FAILED", `Invalid key release request: ${fields.join(", ")}`);
-  }
-  const keyVersions = parsed.data.keyVersions;
-  if (new Set(keyVersions).size !== keyVersions.length) {
-    throw new Cce4longError("VALIDATION_FAILED", "Invalid key release request: keyVersions repeat");
   }
   return parsed.data;
 }

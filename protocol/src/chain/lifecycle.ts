@@ -69,6 +69,11 @@ export const JobFailureReason = {
   ReviewTimedOut: 10,
   /** An internal error of the Privacy Plane. */
   Internal: 11,
+  /**
+   * The VM refused its lower layer before mounting it: the objects it was given are not the dataset
+   * version the credential names (manifest root, file set, sizes, hashes or authenticated headers).
+   */
+  DatasetVersionMismatch: 12,
 } as const;
 export type JobFailureReason = (typeof JobFailureReason)[keyof typeof JobFailureReason];
 

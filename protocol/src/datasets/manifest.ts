@@ -9,12 +9,6 @@ import { Cce4longError } from "../errors/index";
 
 export const DATASET_MANIFEST_FORMAT = "cce4long/dataset-manifest/v1";
 
-/**
- * Where a job VM's lower layer keeps the version's manifest beside its data files (the launcher's
- * lower layer writes it; the boot agent holds the files to it before mounting).
- */
-export const LOWER_LAYER_MANIFEST_PATH = ".cce4long/dataset-manifest.json";
-
 /** Domain-separation prefixes (RFC 6962 uses 0x00 / 0x01 for leaves / nodes; 0x02 is the root binding). */
 const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;

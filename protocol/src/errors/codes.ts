@@ -64,6 +64,13 @@ export const ERROR_CODES = {
   COMPUTE_REQUEST_REJECTED: { status: 502, title: "Compute provider rejected the request" },
   COMPUTE_PROVIDER_UNAVAILABLE: { status: 503, title: "Compute provider unavailable" },
 
+  // --- Computing Plane lower layer: ranged reads of the dataset's objects (cvm-image/src/fuse) ---
+  LOWER_LAYER_UNAVAILABLE: { status: 502, title: "The dataset's objects could not be read" },
+  LOWER_LAYER_RESPONSE_INVALID: {
+    status: 502,
+    title: "The object store's answer to a ranged read was refused",
+  },
+
   // --- output gate ---------------------------------------------------------------------------
   GATE_REJECTED: { status: 403, title: "Output rejected by the gate" },
   GATE_SCAN_FAILED: { status: 500, title: "The Output Gate's scan failed (no decision was made)" },

@@ -16,16 +16,7 @@ export interface LatestVersion {
   manifest: DatasetManifest;
 }
 
-export function latestManifestReader(options: {
-  rpcUrl: string;
-  deployment: Deployment;
-  store: Pick<ObjectStore, "getBytes">;
-}): (datasetId: Hex) => Promise<DatasetManifest | undefined> {
-  const latest = latestVersionReader(options);
-  return async (datasetId) => (await latest(datasetId))?.manifest;
-}
-
-/** The same, with the version number the manifest belongs to (an Explore export records it). */
+/** The newest version and its manifest (an Explore export records the version). */
 export function latestVersionReader(options: {
   rpcUrl: string;
   deployment: Deployment;
