@@ -26,6 +26,8 @@ const AgentConfigSchema = z.object({
   /** Local runtime only: the development guest agent (the insecure attester). */
   dstackEndpoint: z.string().optional(),
   sandbox: z.enum(["bubblewrap", "podman"]),
+  /** nftables: the VM's firewall sets are filled and calls pinned (egress.ts); none: the local runtime. */
+  egress: z.enum(["nftables", "none"]),
 });
 
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
@@ -54,6 +56,7 @@ export async function loadAgentConfig(
       imageDirs: (env.CCE4LONG_IMAGE_DIRS ?? "").split(",").filter((dir) => dir !== ""),
       dstackEndpoint: env.DSTACK_ENDPOINT,
       sandbox: "bubblewrap",
+      egress: "none",
     };
     if (raw.deployment !== "development") {
       throw new Cce4longError(
@@ -69,6 +72,7 @@ export async function loadAgentConfig(
       workDir: VM_WORK_DIR,
       imageDirs: [],
       sandbox: "podman",
+      egress: "nftables",
     };
   } else {
     throw new Cce4longError("CONFIG_INVALID", "CCE4LONG_AGENT_CONFIG_SOURCE must be env or gce-metadata");

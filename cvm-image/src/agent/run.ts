@@ -24,6 +24,7 @@ import { PodmanSandbox } from "../sandbox/podman";
 import type { JobSandbox, SandboxResult } from "../sandbox/sandbox";
 import type { AgentConfig } from "./config";
 import { findDirectoryImage } from "./directory-image";
+import { type EgressFirewall, NftablesEgress, NoEgressFirewall } from "./egress";
 import { type ReleasedKeys, requestDatasetKeys } from "./key-request";
 import type { AgentLog } from "./log";
 import { ensureLowerMatchesManifest } from "./manifest-check";
@@ -33,6 +34,8 @@ export interface AgentDeps {
   log: AgentLog;
   attester?: Attester;
   sandbox?: JobSandbox;
+  /** The VM's firewall (from config.egress unless given). */
+  egress?: EgressFirewall;
   fetchImpl?: typeof fetch;
   /** Registers the cleanup a SIGTERM must run (unmount, wipe) before the process exits. */
   onCleanup?(cleanup: () => Promise<void>): void;
@@ -67,10 +70,16 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
     sandbox: config.sandbox,
   });
 
+  const egress =
+    deps.egress ?? (config.egress === "nftables" ? new NftablesEgress() : new NoEgressFirewall());
   const ephemeral = generateEphemeralKeyPair();
   const attester = deps.attester ?? buildAttester(config);
   let released: ReleasedKeys;
   try {
+    // The firewall lets nothing out until the agent names the Privacy Plane's addresses.
+    await step("egress-privacy-plane", () =>
+      egress.allow("privacy_plane", [new URL(config.privacyPlaneUrl)]),
+    );
     released = await step(
       "key-released",
       () =>
@@ -148,8 +157,15 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
         "The released spec names another image than this VM was launched for",
       );
     }
-    // The version's objects, read with ranged GETs on the URLs key release handed over (nothing on disk).
-    const lower = objectStoreLowerLayer({ objects: released.objects });
+    // The version's objects, read with ranged GETs on the URLs key release handed over (nothing on disk),
+    // from exactly the addresses the firewall was opened to.
+    const lookup = await step("egress-object-store", () =>
+      egress.allow(
+        "object_store",
+        released.objects.map((object) => new URL(object.url)),
+      ),
+    );
+    const lower = objectStoreLowerLayer({ objects: released.objects, lookup });
     // Before anything is mounted: the files are exactly the credential's version, or the job fails.
     const checked = await step(
       "manifest-checked",

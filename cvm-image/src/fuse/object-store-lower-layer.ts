@@ -10,6 +10,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { LookupFunction } from "node:net";
 import { Cce4longError } from "@cce4long/protocol";
 import type { LowerFile, LowerLayer } from "./lower-layer";
 
@@ -33,6 +34,8 @@ export interface ObjectStoreLowerLayerOptions {
   retryDelayMs?: number;
   /** Bytes read at open (the header, and the size from Content-Range). */
   probeBytes?: number;
+  /** Resolves the URLs' hosts (in the VM: pinned to the addresses the firewall let out, agent/egress.ts). */
+  lookup?: LookupFunction;
 }
 
 export const OBJECT_STORE_READ_DEFAULTS = {
@@ -77,8 +80,9 @@ export function objectStoreLowerLayer(options: ObjectStoreLowerLayerOptions): Lo
   const settings = { ...OBJECT_STORE_READ_DEFAULTS, ...stripUndefined(options) };
   const urls = new Map(options.objects.map((object) => [object.path, object.url]));
   // Kept-alive connections, a few per read-ahead's requests in flight (per lower layer: one job).
-  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
-  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+  const pinned = options.lookup === undefined ? {} : { lookup: options.lookup };
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, ...pinned });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, ...pinned });
 
   /**
    * One ranged GET of [start, start + length) into target. `exactEnd` false (the probe): the answer

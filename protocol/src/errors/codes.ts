@@ -70,6 +70,7 @@ export const ERROR_CODES = {
     status: 502,
     title: "The object store's answer to a ranged read was refused",
   },
+  EGRESS_SETUP_FAILED: { status: 500, title: "The job VM's firewall could not be opened to an endpoint" },
 
   // --- output gate ---------------------------------------------------------------------------
   GATE_REJECTED: { status: 403, title: "Output rejected by the gate" },
