@@ -5,7 +5,9 @@
  */
 import {
   type CreateUploadResponse,
+  segmentedSha256,
   UPLOAD_AUTHORIZATION_TYPES,
+  UPLOAD_AUTHORIZATION_VERSION,
   UPLOAD_KEYS,
   type UploadAuthorization,
   type UploadStatus,
@@ -200,7 +202,7 @@ async function authorize(
   const files = await Promise.all(
     staged.map(async (bytes, index) => ({
       index,
-      sha256: Buffer.from(await crypto.subtle.digest("SHA-256", bytes)).toString("hex"),
+      sha256: await segmentedSha256(bytes),
     })),
   );
   const expiresAt = options.expiresAt ?? Math.floor(Date.now() / 1000) + 3600;
@@ -214,7 +216,7 @@ async function authorize(
     primaryType: "UploadAuthorization",
     message,
   });
-  return { files, expiresAt, signature };
+  return { version: UPLOAD_AUTHORIZATION_VERSION, files, expiresAt, signature };
 }
 
 async function createSession(files = [{ path: "cohort.csv", size: 1000 }]) {

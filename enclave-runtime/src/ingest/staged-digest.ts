@@ -1,19 +1,21 @@
 /**
- * The size and SHA-256 of a staged upload envelope, taken while ingest reads it (runs inside the TEE):
- * the single pass that decrypts the envelope also proves it is the object the provider signed
- * (docs/upload-envelope.md section 5), so a 10 GiB file is never read twice.
+ * The size and segmented SHA-256 of a staged upload envelope, taken while ingest reads it (runs inside
+ * the TEE): the single pass that decrypts the envelope also proves it is the object the provider signed
+ * (docs/upload-envelope.md section 5), so a 10 GiB file is never read twice. The segment digests run on
+ * libuv's thread pool (SegmentedSha256), not on the thread that decrypts and re-encrypts.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
-import { Cce4longError } from "@cce4long/protocol";
+import { timingSafeEqual } from "node:crypto";
+import { Cce4longError, SegmentedSha256 } from "@cce4long/protocol";
 
 export class StagedDigest {
   readonly #iterator: AsyncIterator<Uint8Array>;
-  readonly #hash = createHash("sha256");
-  #bytes = 0;
+  readonly #hash: SegmentedSha256;
   #ended = false;
 
-  constructor(source: AsyncIterable<Uint8Array>) {
+  /** `segmentBytes` only in tests; the format fixes it (UPLOAD_HASH_SEGMENT_BYTES). */
+  constructor(source: AsyncIterable<Uint8Array>, segmentBytes?: number) {
     this.#iterator = source[Symbol.asyncIterator]();
+    this.#hash = new SegmentedSha256(segmentBytes);
   }
 
   /** The staged bytes, hashed on the way through. Closing this stream early does not close the source. */
@@ -31,14 +33,15 @@ export class StagedDigest {
    */
   async ensureMatches(signed: { size: number; sha256: string }, what: string): Promise<void> {
     while ((await this.#next()) !== undefined) {}
-    const actual = this.#hash.digest();
+    const actual = Buffer.from(await this.#hash.digest(), "hex");
     const expected = Buffer.from(signed.sha256, "hex");
     const sameHash = expected.length === actual.length && timingSafeEqual(expected, actual);
-    if (this.#bytes !== signed.size || !sameHash) {
+    const stagedBytes = this.#hash.bytes;
+    if (stagedBytes !== signed.size || !sameHash) {
       throw new Cce4longError(
         "UPLOAD_SIGNATURE_INVALID",
         `${what}: the staged object is not the one the provider signed`,
-        { detail: { signedBytes: signed.size, stagedBytes: this.#bytes, sameHash } },
+        { detail: { signedBytes: signed.size, stagedBytes, sameHash } },
       );
     }
   }
@@ -58,8 +61,7 @@ export class StagedDigest {
       this.#ended = true;
       return undefined;
     }
-    this.#hash.update(next.value);
-    this.#bytes += next.value.length;
+    await this.#hash.update(next.value);
     return next.value;
   }
 }
