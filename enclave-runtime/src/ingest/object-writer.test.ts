@@ -1,14 +1,16 @@
 /**
  * The object writer (runs in Node under vitest, in-memory store): the object and its SHA-256 are right
  * for single-PUT and multipart objects whatever the source's chunking (the multipart hash is computed
- * on the SHA-256 thread, the small one on the caller's), part buffers are reused, and a failed part
- * aborts the multipart upload without leaving a thread behind.
+ * on the hash thread, the small one on the caller's), and a failed part aborts the multipart upload.
+ * The hash thread itself: plain SHA-256 of transferred parts, and the segmented SHA-256 of fed pieces
+ * equal to the protocol's own (WebCrypto) implementation.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { MemoryObjectStore } from "./memory-object-store";
 import { writeObjectStream } from "./object-writer";
-import { Sha256Thread } from "./sha256-thread";
+import { segmentedSha256 } from "@cce4long/protocol";
+import { HashThread } from "./hash-thread";
 
 const PART = 64 * 1024;
 
@@ -54,9 +56,9 @@ describe("writeObjectStream", () => {
   });
 });
 
-describe("Sha256Thread", () => {
+describe("HashThread", () => {
   it("hashes transferred parts in order and gives each buffer back intact", async () => {
-    const thread = new Sha256Thread();
+    const thread = new HashThread();
     try {
       const a = randomBytes(100_000);
       const b = randomBytes(5);
@@ -73,5 +75,31 @@ describe("Sha256Thread", () => {
       await thread.close();
     }
     await expect(thread.digest()).rejects.toThrow(/closed/);
+  });
+});
+
+describe("HashThread, segmented", () => {
+  it("computes the protocol's segmented SHA-256 whatever the pieces, and leaves the caller's bytes", async () => {
+    for (const [length, segment] of [
+      [0, 1000],
+      [999, 1000],
+      [1000, 1000],
+      [4321, 1000],
+      [6 * 1024 * 1024 + 3, 1024 * 1024], // past the bytes fed before feed() waits
+    ] as const) {
+      const bytes = randomBytes(length);
+      const thread = new HashThread({ segmentBytes: segment });
+      try {
+        for await (const piece of pieces(bytes, [333, 70_001, 1])) {
+          const before = Buffer.from(piece);
+          await thread.feed(piece);
+          expect(Buffer.from(piece).equals(before)).toBe(true);
+        }
+        expect(thread.bytes).toBe(length);
+        expect(await thread.digest(), `${length}/${segment}`).toBe(await segmentedSha256(bytes, segment));
+      } finally {
+        await thread.close();
+      }
+    }
   });
 });

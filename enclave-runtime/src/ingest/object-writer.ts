@@ -2,12 +2,12 @@
  * Writes a byte stream of unknown chunking to one object (runs inside the TEE): one PUT when it fits in
  * a part, otherwise a multipart upload with a bounded number of parts in flight, so memory stays at
  * about partSize x (maxInFlight + 1) whatever the object's size. Hashes what it writes (SHA-256): a
- * multipart object's parts are hashed on a thread of their own (Sha256Thread), in order, before each
+ * multipart object's parts are hashed on a thread of their own (HashThread), in order, before each
  * is uploaded, so the producer's thread does not pay for the hash.
  */
 import { createHash } from "node:crypto";
 import type { CompletedPart, ObjectStore } from "./object-store";
-import { Sha256Thread } from "./sha256-thread";
+import { HashThread } from "./hash-thread";
 
 export interface WriteObjectOptions {
   /** Bytes per part (S3: at least 5 MiB except the last). */
@@ -29,7 +29,7 @@ export async function writeObjectStream(
   source: AsyncIterable<Uint8Array>,
   options: WriteObjectOptions,
 ): Promise<WrittenObject> {
-  let hashThread: Sha256Thread | undefined;
+  let hashThread: HashThread | undefined;
   // Part buffers are recycled once their upload has finished: garbage of this size would otherwise pile
   // up between collections and dominate the process's RSS.
   const pool: Buffer[] = [];
@@ -45,7 +45,7 @@ export async function writeObjectStream(
 
   const flush = async (given: Buffer) => {
     multipartId ??= await store.createMultipart(bucket, key);
-    hashThread ??= new Sha256Thread();
+    hashThread ??= new HashThread();
     const number = ++partNumber;
     const id = multipartId;
     // The part goes to the hash thread (in part order) and comes back to be uploaded, then reused.

@@ -1,21 +1,23 @@
 /**
  * The size and segmented SHA-256 of a staged upload envelope, taken while ingest reads it (runs inside
  * the TEE): the single pass that decrypts the envelope also proves it is the object the provider signed
- * (docs/upload-envelope.md section 5), so a 10 GiB file is never read twice. The segment digests run on
- * libuv's thread pool (SegmentedSha256), not on the thread that decrypts and re-encrypts.
+ * (docs/upload-envelope.md section 5), so a 10 GiB file is never read twice. The hashing runs on a
+ * thread of its own (HashThread), not on the thread that decrypts and re-encrypts; it computes the same
+ * digest as SegmentedSha256 in @cce4long/protocol, which the provider's client signs.
  */
 import { timingSafeEqual } from "node:crypto";
-import { Cce4longError, SegmentedSha256 } from "@cce4long/protocol";
+import { Cce4longError, UPLOAD_HASH_SEGMENT_BYTES } from "@cce4long/protocol";
+import { HashThread } from "./hash-thread";
 
 export class StagedDigest {
   readonly #iterator: AsyncIterator<Uint8Array>;
-  readonly #hash: SegmentedSha256;
+  readonly #hash: HashThread;
   #ended = false;
 
   /** `segmentBytes` only in tests; the format fixes it (UPLOAD_HASH_SEGMENT_BYTES). */
-  constructor(source: AsyncIterable<Uint8Array>, segmentBytes?: number) {
+  constructor(source: AsyncIterable<Uint8Array>, segmentBytes: number = UPLOAD_HASH_SEGMENT_BYTES) {
     this.#iterator = source[Symbol.asyncIterator]();
-    this.#hash = new SegmentedSha256(segmentBytes);
+    this.#hash = new HashThread({ segmentBytes });
   }
 
   /** The staged bytes, hashed on the way through. Closing this stream early does not close the source. */
@@ -46,8 +48,9 @@ export class StagedDigest {
     }
   }
 
-  /** Releases the source (an HTTP body) when ingest stops before the end. */
+  /** Releases the source (an HTTP body) when ingest stops before the end, and the hash thread. */
   async close(): Promise<void> {
+    await this.#hash.close();
     if (!this.#ended) {
       this.#ended = true;
       await this.#iterator.return?.();
@@ -61,7 +64,7 @@ export class StagedDigest {
       this.#ended = true;
       return undefined;
     }
-    await this.#hash.update(next.value);
+    await this.#hash.feed(next.value);
     return next.value;
   }
 }

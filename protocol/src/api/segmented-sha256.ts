@@ -8,8 +8,8 @@
 
 /** Bytes per segment: fixed by the format (a different size gives a different digest). */
 export const UPLOAD_HASH_SEGMENT_BYTES = 8 * 1024 * 1024;
-/** Segment digests running at once: bounds the copies WebCrypto holds (3 x 8 MiB) while keeping up. */
-const SEGMENTS_IN_FLIGHT = 3;
+/** Segment digests running at once: bounds the copies WebCrypto holds (2 x 8 MiB) while keeping up. */
+const SEGMENTS_IN_FLIGHT = 2;
 
 /**
  * Streaming form: feed the bytes in any pieces, in order, awaiting each update (it waits only when
