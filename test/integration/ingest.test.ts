@@ -270,9 +270,7 @@ describe("end-to-end upload", () => {
       hub,
       datasetId,
       uploadId: session.uploadId,
-      files: [
-        { index: 0, path, size: signed.length, sha256: await segmentedSha256(signed) },
-      ],
+      files: [{ index: 0, path, size: signed.length, sha256: await segmentedSha256(signed) }],
     });
     let status = await api.request<UploadStatus>("POST", `/v1/uploads/${session.uploadId}/complete`, {
       authorization,

@@ -326,7 +326,10 @@ async function* parts(source: AsyncIterable<Uint8Array>, size: number): AsyncGen
 }
 
 /** Passes the stream through, feeding the signed segmented SHA-256 (digests run off this thread). */
-async function* hashed(source: AsyncIterable<Uint8Array>, digest: SegmentedSha256): AsyncGenerator<Uint8Array> {
+async function* hashed(
+  source: AsyncIterable<Uint8Array>,
+  digest: SegmentedSha256,
+): AsyncGenerator<Uint8Array> {
   for await (const piece of source) {
     await digest.update(piece);
     yield piece;

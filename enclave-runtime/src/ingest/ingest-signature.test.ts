@@ -6,15 +6,15 @@
  * retired version-1 statement.
  */
 import { createHash } from "node:crypto";
+import { signUploadAuthorization } from "@cce4long/cli/sdk/upload-authorization";
 import {
   segmentedSha256,
   UPLOAD_HASH_SEGMENT_BYTES,
   UPLOAD_KEYS,
-  uploadAuthorizationDomain,
   type UploadSessionRecord,
+  uploadAuthorizationDomain,
 } from "@cce4long/protocol";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
-import { signUploadAuthorization } from "@cce4long/cli/sdk/upload-authorization";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { sealEnvelope } from "./envelope";
@@ -289,8 +289,7 @@ async function resign(store: Store, uploadId: string, hashes: Record<number, str
       path: f.path,
       size: f.size,
       sha256:
-        hashes[f.index] ??
-        (await segmentedSha256(store.objects.get(`${BUCKETS.staging}/${f.objectKey}`)!)),
+        hashes[f.index] ?? (await segmentedSha256(store.objects.get(`${BUCKETS.staging}/${f.objectKey}`)!)),
     })),
   );
   session.authorization = await signUploadAuthorization(PROVIDER_ACCOUNT, {

@@ -14,9 +14,9 @@ import { decryptBuffer } from "@cce4long/sealing";
 import { describe, expect, it } from "vitest";
 import { deserializeFingerprintIndex } from "../gate/fingerprints/index";
 import { fingerprintBuilder, fingerprintVersionKey } from "./derived";
+import { sealEnvelope } from "./envelope";
 import { ingestUpload } from "./ingest-upload";
 import type { MemoryObjectStore } from "./memory-object-store";
-import { sealEnvelope } from "./envelope";
 import {
   collect,
   DATASET,
@@ -185,7 +185,8 @@ describe("ingestUpload", () => {
       return { ...harness, message, crashed };
     }
 
-    const pointerKey = (uploadId: string) => `${BUCKETS.datasets}/${UPLOAD_KEYS.uploadManifest(DATASET, uploadId)}`;
+    const pointerKey = (uploadId: string) =>
+      `${BUCKETS.datasets}/${UPLOAD_KEYS.uploadManifest(DATASET, uploadId)}`;
 
     it("refuses the retry when a staged object was swapped after the crash, and commits nothing", async () => {
       const { deps, store, chain, message } = await crashBeforeCommit();

@@ -6,11 +6,11 @@
  * equal to the protocol's own (WebCrypto) implementation.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { segmentedSha256 } from "@cce4long/protocol";
 import { describe, expect, it } from "vitest";
+import { HashThread } from "./hash-thread";
 import { MemoryObjectStore } from "./memory-object-store";
 import { writeObjectStream } from "./object-writer";
-import { segmentedSha256 } from "@cce4long/protocol";
-import { HashThread } from "./hash-thread";
 
 const PART = 64 * 1024;
 
@@ -74,7 +74,31 @@ describe("HashThread", () => {
     } finally {
       await thread.close();
     }
-    await expect(thread.digest()).rejects.toThrow(/closed/);
+    await expect(thread.digest()).rejects.toThrow(/after close/);
+  });
+});
+
+describe("HashThread, shared", () => {
+  it("keeps concurrent streams apart on the one thread, and starts a new thread after the last closed", async () => {
+    const a = randomBytes(300_000);
+    const b = randomBytes(200_000);
+    for (let round = 0; round < 2; round++) {
+      const plain = new HashThread();
+      const segmented = new HashThread({ segmentBytes: 65_536 });
+      try {
+        for (let at = 0; at < a.length; at += 50_000) {
+          await segmented.feed(b.subarray(at, at + 50_000));
+          const part = Buffer.allocUnsafe(50_000);
+          Buffer.from(a.subarray(at, at + 50_000)).copy(part);
+          await plain.update(part);
+        }
+        expect(await plain.digest()).toBe(createHash("sha256").update(a).digest("hex"));
+        expect(await segmented.digest()).toBe(await segmentedSha256(b, 65_536));
+      } finally {
+        await plain.close();
+        await segmented.close();
+      }
+    }
   });
 });
 

@@ -6,8 +6,8 @@
  * is uploaded, so the producer's thread does not pay for the hash.
  */
 import { createHash } from "node:crypto";
-import type { CompletedPart, ObjectStore } from "./object-store";
 import { HashThread } from "./hash-thread";
+import type { CompletedPart, ObjectStore } from "./object-store";
 
 export interface WriteObjectOptions {
   /** Bytes per part (S3: at least 5 MiB except the last). */

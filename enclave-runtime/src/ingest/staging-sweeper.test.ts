@@ -189,7 +189,8 @@ describe("sweepStaging against the local S3 stand-in", () => {
       expect(first.touched(id)).toBe(true);
     }
     // Still staged (queued), or not expired yet: not marked.
-    for (const id of ids(queued, fresh)) expect(await store.head(BUCKETS.staging, UPLOAD_KEYS.swept(id))).toBeNull();
+    for (const id of ids(queued, fresh))
+      expect(await store.head(BUCKETS.staging, UPLOAD_KEYS.swept(id))).toBeNull();
 
     const second = recording(store);
     const again = await sweepStaging(sweeperDeps(second.store));

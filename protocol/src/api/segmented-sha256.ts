@@ -71,7 +71,7 @@ export class SegmentedSha256 {
     this.#segment?.fill(0);
     const digests = await Promise.all(this.#digests);
     const joined = new Uint8Array(digests.length * 32);
-    digests.forEach((digest, index) => joined.set(new Uint8Array(digest), index * 32));
+    for (const [index, digest] of digests.entries()) joined.set(new Uint8Array(digest), index * 32);
     return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", joined)));
   }
 

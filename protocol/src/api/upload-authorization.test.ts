@@ -111,7 +111,10 @@ describe("upload authorization", () => {
     // Claiming the current version does not help: the signed types differ, so the signer does not recover.
     expect(
       await checkUploadAuthorization(session, { ...old, version: UPLOAD_AUTHORIZATION_VERSION }, expected),
-    ).toMatchObject({ ok: false, reason: expect.stringMatching(/not signed by the dataset's current provider/) });
+    ).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not signed by the dataset's current provider/),
+    });
     expect(
       await checkUploadAuthorization(session, { ...(await sign()), version: 3 }, expected),
     ).toMatchObject({ ok: false, reason: expect.stringMatching(/version 3/) });
