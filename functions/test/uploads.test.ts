@@ -411,6 +411,14 @@ describe("POST /v1/uploads/{id}/complete and GET /v1/uploads/{id}", () => {
         "UPLOAD_SIGNATURE_INVALID",
       );
     }
+    // A version-1 statement (no version: the retired whole-envelope SHA-256) is refused and says so.
+    const { version: _, ...versionOne } = await authorize(session, [body]);
+    const old = await expectProblem(
+      await post(at, { authorization: versionOne }, await provider()),
+      422,
+      "UPLOAD_SIGNATURE_INVALID",
+    );
+    expect(JSON.stringify(old)).toMatch(/retired version 1/);
     // Hashes for a file list the session does not have.
     const twoFiles = await authorize(session, [body]);
     twoFiles.files.push({ index: 1, sha256: "ab".repeat(32) });
