@@ -5,7 +5,9 @@
  * Reference in the same run: a raw copy of the same staged bytes through the same store. Measured twice:
  * through the local S3 stand-in, and through a local-folder ObjectStore that shows ingest's own cost.
  * Size: CCE4LONG_BENCH_INGEST_BYTES (default 2 GiB); CCE4LONG_BENCH_INGEST_STORES=fs (or s3) runs one
- * store only (the 10 GiB run uses fs: the S3 stand-in takes minutes per GiB). The chain is an in-memory stand-in (one anvil
+ * store only (the 10 GiB run uses fs: the S3 stand-in takes minutes per GiB);
+ * CCE4LONG_BENCH_INGEST_NODE_ARGS passes flags to both worker processes (e.g. "--cpu-prof
+ * --cpu-prof-dir=/tmp/prof" to see where the time goes). The chain is an in-memory stand-in (one anvil
  * transaction adds ~10 ms); the file is binary, so no fingerprints are built (CSV tables add that cost).
  */
 import { spawn } from "node:child_process";
