@@ -1,9 +1,10 @@
 /**
  * The segmented SHA-256 of a staged upload envelope (runs anywhere WebCrypto does: the provider's CLI,
  * the Privacy Plane, workerd, browsers): SHA-256 over fixed 8 MiB segments, then SHA-256 of the segment
- * digests in order (docs/upload-envelope.md section 5). Each segment goes through crypto.subtle.digest,
- * which in Node runs on libuv's thread pool, so hashing a 10 GiB envelope does not hold the thread that
- * decrypts it. What the provider signs, and what ingest compares with the bytes it reads.
+ * digests in order (docs/upload-envelope.md section 5.1). Each segment goes through
+ * crypto.subtle.digest, which in Node runs on libuv's thread pool, so the provider's client encrypts
+ * while it hashes. What the provider signs; the Privacy Plane computes the same digest on its hash
+ * thread (enclave-runtime/src/ingest/hash-thread.ts) and compares it with the bytes it reads.
  */
 
 /** Bytes per segment: fixed by the format (a different size gives a different digest). */
