@@ -5,7 +5,9 @@
  * Reference in the same run: a raw copy of the same staged bytes through the same store. Measured twice:
  * through the local S3 stand-in, and through a local-folder ObjectStore that shows ingest's own cost.
  * Size: CCE4LONG_BENCH_INGEST_BYTES (default 2 GiB); CCE4LONG_BENCH_INGEST_STORES=fs (or s3) runs one
- * store only (the 10 GiB run uses fs: the S3 stand-in takes minutes per GiB). The chain is an in-memory stand-in (one anvil
+ * store only (the 10 GiB run uses fs: the S3 stand-in takes minutes per GiB);
+ * CCE4LONG_BENCH_INGEST_NODE_ARGS passes flags to both worker processes (e.g. "--cpu-prof
+ * --cpu-prof-dir=/tmp/prof" to see where the time goes). The chain is an in-memory stand-in (one anvil
  * transaction adds ~10 ms); the file is binary, so no fingerprints are built (CSV tables add that cost).
  */
 import { spawn } from "node:child_process";
@@ -14,7 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { signUploadAuthorization } from "@cce4long/cli/sdk/upload-authorization";
-import { UPLOAD_KEYS, type UploadSessionRecord } from "@cce4long/protocol";
+import { SegmentedSha256, UPLOAD_KEYS, type UploadSessionRecord } from "@cce4long/protocol";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { x25519PublicKey } from "@cce4long/sealing/keys/derive";
 import { privateKeyToAccount } from "viem/accounts";
@@ -52,11 +54,24 @@ async function* plaintext(total: number): AsyncGenerator<Uint8Array> {
   }
 }
 
+async function* hashed(source: AsyncIterable<Uint8Array>, digest: SegmentedSha256) {
+  for await (const piece of source) {
+    await digest.update(piece);
+    yield piece;
+  }
+}
+
 function runWorker(config: Record<string, unknown>): Promise<WorkerResult> {
   return new Promise((done, fail) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", join(REPO, "enclave-runtime/src/ingest/bench-worker.ts")],
+      [
+        // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the ingest and copy processes.
+        ...(process.env.CCE4LONG_BENCH_INGEST_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== ""),
+        "--import",
+        "tsx",
+        join(REPO, "enclave-runtime/src/ingest/bench-worker.ts"),
+      ],
       {
         cwd: REPO,
         env: { ...process.env, CCE4LONG_INGEST_BENCH: JSON.stringify(config) },
@@ -112,19 +127,23 @@ const benchmark: Benchmark = {
       const measure = async (kind: "s3" | "fs", store: ObjectStore) => {
         const uploadId = randomBytes(16).toString("hex");
         const stagedKey = UPLOAD_KEYS.staged(datasetId, uploadId, 0);
-        // Stage as a provider's client would: the envelope, streamed in parts.
+        // Stage as a provider's client would: the envelope, streamed in parts, hashed as it is sent.
+        const digest = new SegmentedSha256();
         const staged = await writeObjectStream(
           store,
           BUCKETS.staging,
           stagedKey,
-          sealEnvelope(plaintext(size), {
-            datasetId,
-            uploadId,
-            path: "bench.bin",
-            ingestPublicKey: x25519PublicKey(ingestPrivate),
-            ingestKeyVersion: 1,
-            plaintextLength: size,
-          }),
+          hashed(
+            sealEnvelope(plaintext(size), {
+              datasetId,
+              uploadId,
+              path: "bench.bin",
+              ingestPublicKey: x25519PublicKey(ingestPrivate),
+              ingestKeyVersion: 1,
+              plaintextLength: size,
+            }),
+            digest,
+          ),
           { partSize: PART_BYTES, maxInFlight: IN_FLIGHT },
         );
         const session: UploadSessionRecord = {
@@ -148,7 +167,7 @@ const benchmark: Benchmark = {
             ...domain,
             datasetId,
             uploadId,
-            files: [{ index: 0, path: "bench.bin", size: staged.bytes, sha256: staged.sha256 }],
+            files: [{ index: 0, path: "bench.bin", size: staged.bytes, sha256: await digest.digest() }],
           }),
         };
         await store.put(

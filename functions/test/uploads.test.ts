@@ -5,7 +5,9 @@
  */
 import {
   type CreateUploadResponse,
+  segmentedSha256,
   UPLOAD_AUTHORIZATION_TYPES,
+  UPLOAD_AUTHORIZATION_VERSION,
   UPLOAD_KEYS,
   type UploadAuthorization,
   type UploadStatus,
@@ -200,7 +202,7 @@ async function authorize(
   const files = await Promise.all(
     staged.map(async (bytes, index) => ({
       index,
-      sha256: Buffer.from(await crypto.subtle.digest("SHA-256", bytes)).toString("hex"),
+      sha256: await segmentedSha256(bytes),
     })),
   );
   const expiresAt = options.expiresAt ?? Math.floor(Date.now() / 1000) + 3600;
@@ -214,7 +216,7 @@ async function authorize(
     primaryType: "UploadAuthorization",
     message,
   });
-  return { files, expiresAt, signature };
+  return { version: UPLOAD_AUTHORIZATION_VERSION, files, expiresAt, signature };
 }
 
 async function createSession(files = [{ path: "cohort.csv", size: 1000 }]) {
@@ -409,6 +411,14 @@ describe("POST /v1/uploads/{id}/complete and GET /v1/uploads/{id}", () => {
         "UPLOAD_SIGNATURE_INVALID",
       );
     }
+    // A version-1 statement (no version: the retired whole-envelope SHA-256) is refused and says so.
+    const { version: _, ...versionOne } = await authorize(session, [body]);
+    const old = await expectProblem(
+      await post(at, { authorization: versionOne }, await provider()),
+      422,
+      "UPLOAD_SIGNATURE_INVALID",
+    );
+    expect(JSON.stringify(old)).toMatch(/retired version 1/);
     // Hashes for a file list the session does not have.
     const twoFiles = await authorize(session, [body]);
     twoFiles.files.push({ index: 1, sha256: "ab".repeat(32) });

@@ -5,7 +5,7 @@
  * manifest root is on-chain, staging is gone, the object store folder holds no plaintext, and the
  * stored ciphertext decrypts under the dataset key to exactly the original bytes.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +22,7 @@ import {
   cce4longHubAbi,
   datasetIdOf,
   parseDeployment,
+  segmentedSha256,
   UPLOAD_KEYS,
   type UploadStatus,
 } from "@cce4long/protocol";
@@ -269,9 +270,7 @@ describe("end-to-end upload", () => {
       hub,
       datasetId,
       uploadId: session.uploadId,
-      files: [
-        { index: 0, path, size: signed.length, sha256: createHash("sha256").update(signed).digest("hex") },
-      ],
+      files: [{ index: 0, path, size: signed.length, sha256: await segmentedSha256(signed) }],
     });
     let status = await api.request<UploadStatus>("POST", `/v1/uploads/${session.uploadId}/complete`, {
       authorization,

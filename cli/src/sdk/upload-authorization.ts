@@ -1,11 +1,12 @@
 /**
  * The provider's signature over a completed upload (runs on the provider's machine): EIP-712 over the
- * dataset, the session, and each staged envelope's path, size and SHA-256, as the client itself streamed
- * them (protocol/src/api/upload-authorization.ts). The Privacy Plane ingests only what this signs.
+ * dataset, the session, and each staged envelope's path, size and segmented SHA-256, as the client itself
+ * streamed them (protocol/src/api/upload-authorization.ts). The Privacy Plane ingests only what this signs.
  */
 import {
   Cce4longError,
   UPLOAD_AUTHORIZATION_TYPES,
+  UPLOAD_AUTHORIZATION_VERSION,
   type UploadAuthorization,
   uploadAuthorizationDomain,
   uploadAuthorizationMessage,
@@ -20,7 +21,7 @@ export interface StagedFileDigest {
   path: string;
   /** Bytes of the staged envelope. */
   size: number;
-  /** SHA-256 of the staged envelope, lowercase hex. */
+  /** Segmented SHA-256 of the staged envelope (SegmentedSha256 in @cce4long/protocol), lowercase hex. */
   sha256: string;
 }
 
@@ -36,7 +37,11 @@ export async function signUploadAuthorization(
   },
 ): Promise<UploadAuthorization> {
   const expiresAt = input.expiresAt ?? Math.floor(Date.now() / 1000) + DEFAULT_UPLOAD_AUTHORIZATION_SECONDS;
-  const authorization = { files: input.files.map((f) => ({ index: f.index, sha256: f.sha256 })), expiresAt };
+  const authorization = {
+    version: UPLOAD_AUTHORIZATION_VERSION,
+    files: input.files.map((f) => ({ index: f.index, sha256: f.sha256 })),
+    expiresAt,
+  };
   const message = uploadAuthorizationMessage(
     { datasetId: input.datasetId, uploadId: input.uploadId, files: input.files },
     authorization,

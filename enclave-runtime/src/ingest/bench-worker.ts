@@ -2,7 +2,7 @@
  * Child process of the ingest benchmark (bench/benches/ingest.ts; development machines only): runs one
  * ingest of a staged upload, or the raw-copy reference, against a real S3 endpoint in its own process
  * (or a local folder) so that its peak RSS is its own. Keys are fixed benchmark values; the chain is an in-memory stand-in.
- * Prints one JSON line: { ms, maxRssMiB, bytes, outcome }.
+ * Prints one JSON line: { ms, maxRssMiB, cpuMs, bytes, outcome }.
  */
 import { tmpdir } from "node:os";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
@@ -97,6 +97,7 @@ if (config.mode === "copy") {
 }
 
 const ms = performance.now() - started;
-process.stdout.write(
-  `${JSON.stringify({ ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, bytes, outcome })}\n`,
-);
+const usage = process.resourceUsage();
+// CPU of the whole process (every thread: the thread pool's digests and file I/O included), in ms.
+const cpuMs = { user: usage.userCPUTime / 1000, system: usage.systemCPUTime / 1000 };
+process.stdout.write(`${JSON.stringify({ ms, maxRssMiB: usage.maxRSS / 1024, cpuMs, bytes, outcome })}\n`);

@@ -1,9 +1,19 @@
 /**
  * The provider's signature over an upload session, as ingest checks it (in-memory store, fake chain,
  * real EIP-712 signatures): each way a statement can fail to cover what was staged is refused with
- * UPLOAD_SIGNATURE_INVALID, recorded as a failed ingest, and commits and publishes nothing.
+ * UPLOAD_SIGNATURE_INVALID, recorded as a failed ingest, and commits and publishes nothing. That
+ * includes a wrong segmented digest (other segment size, segments reordered, a plain SHA-256) and a
+ * retired version-1 statement.
  */
-import { UPLOAD_KEYS } from "@cce4long/protocol";
+import { createHash } from "node:crypto";
+import { signUploadAuthorization } from "@cce4long/cli/sdk/upload-authorization";
+import {
+  segmentedSha256,
+  UPLOAD_HASH_SEGMENT_BYTES,
+  UPLOAD_KEYS,
+  type UploadSessionRecord,
+  uploadAuthorizationDomain,
+} from "@cce4long/protocol";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
@@ -15,6 +25,8 @@ import {
   INGEST_PUBLIC_KEY,
   NOW_SECONDS,
   one,
+  PROVIDER_ACCOUNT,
+  SIGNATURE_DOMAIN,
   type StagedFile,
   stageUpload,
   testDeps,
@@ -27,17 +39,24 @@ const FILES: StagedFile[] = [
 const STRANGER = privateKeyToAccount(`0x${"7a".repeat(32)}`);
 const OTHER_DATASET = `0x${"cd".repeat(32)}`;
 
+/** Two files, the second over two 8 MiB hash segments. */
+const LARGE_FILES: StagedFile[] = [
+  FILES[0]!,
+  { path: "b/scan.bin", plaintext: Uint8Array.from({ length: 9 * 1024 * 1024 }, (_, i) => (i * 7) & 0xff) },
+];
+
 type Staging = Parameters<typeof stageUpload>[2];
 
-/** Stages FILES with `options`, ingests, and checks that the refusal left nothing behind. */
+/** Stages `files` (FILES by default) with `options`, ingests, and checks that the refusal left nothing behind. */
 async function expectRefused(
   options: Staging,
   reason: RegExp,
   arrange?: (h: ReturnType<typeof testDeps>, uploadId: string) => Promise<void>,
+  files: StagedFile[] = FILES,
 ) {
   const harness = testDeps();
   const { deps, store, chain } = harness;
-  const message = await stageUpload(store, FILES, options);
+  const message = await stageUpload(store, files, options);
   await arrange?.(harness, message.uploadId);
   const outcome = await ingestUpload(deps, message);
   expect(outcome).toMatchObject({ kind: "failed", code: "UPLOAD_SIGNATURE_INVALID" });
@@ -53,7 +72,7 @@ async function expectRefused(
     store.objects.has(`${BUCKETS.datasets}/${UPLOAD_KEYS.uploadManifest(DATASET, message.uploadId)}`),
   ).toBe(false);
   // The existing failure path keeps staging (the staging sweeper removes it once the session expires).
-  expect(store.keys(BUCKETS.staging).length).toBe(FILES.length + 1);
+  expect(store.keys(BUCKETS.staging).length).toBe(files.length + 1);
   return harness;
 }
 
@@ -158,6 +177,68 @@ describe("ingest checks the provider's upload signature", () => {
     );
   });
 
+  it("commits a file over several hash segments, and refuses a wrong segmented digest of it", async () => {
+    const { deps, store } = testDeps();
+    expect(await ingestUpload(deps, await stageUpload(store, LARGE_FILES))).toMatchObject({
+      kind: "committed",
+    });
+    const wrongDigest = async (compute: (bytes: Uint8Array) => Promise<string> | string) => {
+      await expectRefused(
+        {},
+        /file 1 \(b\/scan.bin\): the staged object is not the one the provider signed/,
+        async ({ store: s }, uploadId) => {
+          // The provider signs a wrong digest of the very bytes staged.
+          const bytes = s.objects.get(`${BUCKETS.staging}/${UPLOAD_KEYS.staged(DATASET, uploadId, 1)}`)!;
+          expect(bytes.length).toBeGreaterThan(UPLOAD_HASH_SEGMENT_BYTES);
+          await resign(s, uploadId, { 1: await compute(bytes) });
+        },
+        LARGE_FILES,
+      );
+    };
+    // The plain SHA-256 (what a version-1 client signed), 4 MiB segments, the segment digests swapped.
+    await wrongDigest((bytes) => createHash("sha256").update(bytes).digest("hex"));
+    await wrongDigest((bytes) => segmentedSha256(bytes, UPLOAD_HASH_SEGMENT_BYTES / 2));
+    await wrongDigest((bytes) => {
+      const first = createHash("sha256").update(bytes.subarray(0, UPLOAD_HASH_SEGMENT_BYTES)).digest();
+      const second = createHash("sha256").update(bytes.subarray(UPLOAD_HASH_SEGMENT_BYTES)).digest();
+      return createHash("sha256").update(second).update(first).digest("hex");
+    });
+  });
+
+  it("refuses a version-1 statement (whole-envelope SHA-256) with a reason that names it", async () => {
+    await expectRefused({}, /retired version 1/, async ({ store }, uploadId) => {
+      const session = readSession(store, uploadId);
+      const files = session.files.map((f) => {
+        const bytes = store.objects.get(`${BUCKETS.staging}/${f.objectKey}`)!;
+        return { ...f, sha256: createHash("sha256").update(bytes).digest("hex") };
+      });
+      const expiresAt = NOW_SECONDS + 3600;
+      const signature = await PROVIDER_ACCOUNT.signTypedData({
+        domain: uploadAuthorizationDomain(SIGNATURE_DOMAIN.chainId, SIGNATURE_DOMAIN.hub),
+        types: VERSION_1_TYPES,
+        primaryType: "UploadAuthorization",
+        message: {
+          datasetId: DATASET as `0x${string}`,
+          uploadId: `0x${uploadId}`,
+          files: files.map((f) => ({
+            index: f.index,
+            path: f.path,
+            size: BigInt(f.size),
+            sha256: `0x${f.sha256}` as `0x${string}`,
+          })),
+          expiresAt: BigInt(expiresAt),
+        },
+      });
+      // As a version-1 client stored it: no version field.
+      session.authorization = {
+        files: files.map((f) => ({ index: f.index, sha256: f.sha256 })),
+        expiresAt,
+        signature,
+      };
+      writeSession(store, session);
+    });
+  });
+
   it("refuses an expired signature, but a duplicate of a committed upload stays committed", async () => {
     await expectRefused({ alterSigned: (s) => ({ ...s, expiresAt: NOW_SECONDS - 1 }) }, /expired/);
     const { deps, store, chain } = testDeps();
@@ -168,3 +249,55 @@ describe("ingest checks the provider's upload signature", () => {
     expect(chain.commits).toBe(1);
   });
 });
+
+/** The retired version-1 types (whole-envelope SHA-256, no version), as its clients signed them. */
+const VERSION_1_TYPES = {
+  UploadAuthorization: [
+    { name: "datasetId", type: "bytes32" },
+    { name: "uploadId", type: "bytes16" },
+    { name: "files", type: "UploadedFile[]" },
+    { name: "expiresAt", type: "uint64" },
+  ],
+  UploadedFile: [
+    { name: "index", type: "uint32" },
+    { name: "path", type: "string" },
+    { name: "size", type: "uint64" },
+    { name: "sha256", type: "bytes32" },
+  ],
+} as const;
+
+type Store = ReturnType<typeof testDeps>["store"];
+
+function readSession(store: Store, uploadId: string): UploadSessionRecord {
+  const bytes = store.objects.get(`${BUCKETS.staging}/${UPLOAD_KEYS.session(uploadId)}`)!;
+  return JSON.parse(new TextDecoder().decode(bytes)) as UploadSessionRecord;
+}
+
+function writeSession(store: Store, session: UploadSessionRecord): void {
+  store.objects.set(
+    `${BUCKETS.staging}/${UPLOAD_KEYS.session(session.uploadId)}`,
+    new TextEncoder().encode(JSON.stringify(session)),
+  );
+}
+
+/** Signs the session again (current version, the provider's key) with some files' hashes replaced. */
+async function resign(store: Store, uploadId: string, hashes: Record<number, string>): Promise<void> {
+  const session = readSession(store, uploadId);
+  const files = await Promise.all(
+    session.files.map(async (f) => ({
+      index: f.index,
+      path: f.path,
+      size: f.size,
+      sha256:
+        hashes[f.index] ?? (await segmentedSha256(store.objects.get(`${BUCKETS.staging}/${f.objectKey}`)!)),
+    })),
+  );
+  session.authorization = await signUploadAuthorization(PROVIDER_ACCOUNT, {
+    ...SIGNATURE_DOMAIN,
+    datasetId: DATASET,
+    uploadId,
+    files,
+    expiresAt: NOW_SECONDS + 3600,
+  });
+  writeSession(store, session);
+}

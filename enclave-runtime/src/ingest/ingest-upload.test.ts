@@ -1,20 +1,33 @@
 /**
  * Ingest of a completed upload against an in-memory object store and a fake chain: the committed
  * version, the fingerprints, the permanent failures, and a simulated crash before every single step
- * followed by a retry that must finish with exactly one version.
+ * followed by a retry that must finish with exactly one version. A crash between the manifest and the
+ * commit is followed by retries against a tampered staged object or a tampered manifest: neither is
+ * committed (the retry redoes the version with a fresh run's checks).
  */
 import { CSV_HEADER, csvLine } from "@cce4long/cli/cohort/csv";
 import { cohortRows } from "@cce4long/cli/cohort/rows";
 import { UPLOAD_KEYS } from "@cce4long/protocol";
-import { verifyManifest } from "@cce4long/protocol/datasets/manifest";
+import { buildManifest, verifyManifest } from "@cce4long/protocol/datasets/manifest";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { decryptBuffer } from "@cce4long/sealing";
 import { describe, expect, it } from "vitest";
 import { deserializeFingerprintIndex } from "../gate/fingerprints/index";
 import { fingerprintBuilder, fingerprintVersionKey } from "./derived";
+import { sealEnvelope } from "./envelope";
 import { ingestUpload } from "./ingest-upload";
 import type { MemoryObjectStore } from "./memory-object-store";
-import { DATASET, DATASET_KEY_BYTES, PROVIDER, type StagedFile, stageUpload, testDeps } from "./test-support";
+import {
+  collect,
+  DATASET,
+  DATASET_KEY_BYTES,
+  INGEST_PUBLIC_KEY,
+  one,
+  PROVIDER,
+  type StagedFile,
+  stageUpload,
+  testDeps,
+} from "./test-support";
 
 const COHORT = new TextEncoder().encode(
   CSV_HEADER + [...cohortRows({ participants: 400, seed: 7n })].map(csvLine).join(""),
@@ -154,6 +167,113 @@ describe("ingestUpload", () => {
       ).toBe(true);
       expect(store.keys(BUCKETS.staging)).toHaveLength(1);
     }
+  });
+
+  describe("a crash after the manifest was written, before the commit", () => {
+    /** Ingests until the commit, which "crashes"; returns the harness with the crashed run's manifest. */
+    async function crashBeforeCommit() {
+      const harness = testDeps({}, [fingerprintBuilder]);
+      const message = await stageUpload(harness.store, FILES);
+      const commit = harness.chain.commitVersion.bind(harness.chain);
+      harness.chain.commitVersion = async () => {
+        throw new Error("the process died before the commit");
+      };
+      await expect(ingestUpload(harness.deps, message)).rejects.toThrow(/died before the commit/);
+      harness.chain.commitVersion = commit;
+      expect(harness.chain.commits).toBe(0);
+      const crashed = manifestOf(harness.store, message.uploadId);
+      return { ...harness, message, crashed };
+    }
+
+    const pointerKey = (uploadId: string) =>
+      `${BUCKETS.datasets}/${UPLOAD_KEYS.uploadManifest(DATASET, uploadId)}`;
+
+    it("refuses the retry when a staged object was swapped after the crash, and commits nothing", async () => {
+      const { deps, store, chain, message } = await crashBeforeCommit();
+      // A valid envelope of other content for the same dataset, session and path: only the signed
+      // digest tells it apart, so only a retry that re-reads staging refuses it.
+      const other = new TextEncoder().encode("not the cohort\n");
+      const swapped = await collect(
+        sealEnvelope(one(other), {
+          datasetId: DATASET,
+          uploadId: message.uploadId,
+          path: "images/scan.bin",
+          ingestPublicKey: INGEST_PUBLIC_KEY,
+          ingestKeyVersion: 1,
+          plaintextLength: other.length,
+        }),
+      );
+      await store.put(BUCKETS.staging, UPLOAD_KEYS.staged(DATASET, message.uploadId, 1), swapped);
+      const outcome = await ingestUpload(deps, message);
+      expect(outcome).toMatchObject({ kind: "failed", code: "UPLOAD_SIGNATURE_INVALID" });
+      expect(chain.commits).toBe(0);
+      expect(statusOf(store, message.uploadId)).toMatchObject({ state: "failed" });
+      // The crashed run's pointer is gone: nothing claims a complete version for this upload.
+      expect(store.objects.has(pointerKey(message.uploadId))).toBe(false);
+      // A duplicate message later is refused the same way.
+      expect(await ingestUpload(deps, message)).toMatchObject({ kind: "failed" });
+      expect(chain.commits).toBe(0);
+    });
+
+    it("refuses a bit flipped in a staged envelope after the crash", async () => {
+      const { deps, store, chain, message } = await crashBeforeCommit();
+      store.objects.get(`${BUCKETS.staging}/${UPLOAD_KEYS.staged(DATASET, message.uploadId, 0)}`)![700]! ^= 1;
+      expect(await ingestUpload(deps, message)).toMatchObject({
+        kind: "failed",
+        code: "UPLOAD_ENVELOPE_INVALID",
+      });
+      expect(chain.commits).toBe(0);
+    });
+
+    it("never commits a tampered manifest: the retry redoes the version from the staged bytes", async () => {
+      const { deps, store, chain, message, crashed } = await crashBeforeCommit();
+      // Whoever holds the bucket drops the binary file from the manifest (a consistent root: the
+      // manifest is not signed) and points the CSV entry at the binary file's object.
+      const binary = crashed.entries.find((e) => e.path === "images/scan.bin")!;
+      const tampered = buildManifest({
+        format: crashed.format,
+        datasetId: crashed.datasetId,
+        uploadId: crashed.uploadId,
+        createdAt: crashed.createdAt,
+        entries: crashed.entries
+          .filter((e) => e !== binary)
+          .map((e) => (e.path === "cohort.csv" ? { ...binary, path: "cohort.csv" } : e)),
+      });
+      store.objects.set(pointerKey(message.uploadId), new TextEncoder().encode(JSON.stringify(tampered)));
+      const outcome = await ingestUpload(deps, message);
+      expect(outcome).toMatchObject({ kind: "committed", version: 1 });
+      expect(chain.commits).toBe(1);
+      const committed = manifestOf(store, message.uploadId);
+      expect(chain.versions.get(DATASET)).toEqual([committed.root]);
+      expect(committed.root).not.toBe(tampered.root);
+      expect(committed.root).not.toBe(crashed.root); // redone: fresh file ids
+      expect(committed.entries.map((e) => e.path)).toEqual([
+        "cohort.csv",
+        "images/scan.bin",
+        ".cce4long/fingerprints",
+      ]);
+      const files = decryptedFiles(store, message.uploadId);
+      expect(Buffer.from(files.get("cohort.csv")!).equals(Buffer.from(COHORT))).toBe(true);
+      expect(Buffer.from(files.get("images/scan.bin")!).equals(Buffer.from(BINARY))).toBe(true);
+    });
+
+    it("does not take another upload's committed manifest, planted in the pointer, for this one's", async () => {
+      const { deps, store, chain, message } = await crashBeforeCommit();
+      const earlier = await stageUpload(store, FILES);
+      expect(await ingestUpload(deps, earlier)).toMatchObject({ kind: "committed", version: 1 });
+      store.objects.set(pointerKey(message.uploadId), store.objects.get(pointerKey(earlier.uploadId))!);
+      expect(await ingestUpload(deps, message)).toMatchObject({ kind: "committed", version: 2 });
+      expect(chain.commits).toBe(2);
+      expect(manifestOf(store, message.uploadId).uploadId).toBe(message.uploadId);
+    });
+
+    it("an untouched retry commits exactly one version", async () => {
+      const { deps, store, chain, message } = await crashBeforeCommit();
+      expect(await ingestUpload(deps, message)).toMatchObject({ kind: "committed", version: 1 });
+      expect(chain.commits).toBe(1);
+      expect(chain.versions.get(DATASET)).toEqual([manifestOf(store, message.uploadId).root]);
+      expect(store.keys(BUCKETS.staging)).toHaveLength(1);
+    });
   });
 
   it("does not commit twice when the commit transaction was mined but its answer was lost", async () => {

@@ -3,7 +3,9 @@
  * dataset key -> derived artefacts -> manifest -> on-chain version -> staging deleted. Idempotent by
  * upload id: everything is written under the upload's own prefix, the manifest pointer is written
  * last before the chain, and the chain decides what is visible. A crash at any step leaves no version
- * half visible; running again finishes the job (docs/dataset-manifest.md, "Ingest and crashes").
+ * half visible; running again finishes the job (docs/dataset-manifest.md, "Ingest and crashes"). Only a
+ * committed manifest is taken as it is: one a crashed run wrote but did not commit is redone from the
+ * staged bytes, with every check of a fresh run, because the bucket holding it is not trusted.
  */
 
 import { once } from "node:events";
@@ -90,11 +92,11 @@ export async function ingestUpload(
   try {
     const session = await readSession(deps, message);
     const provider = await ensureDatasetAccepts(deps, session);
-    const existing = await readExistingManifest(deps, session);
+    const committedManifest = await readCommittedManifest(deps, session);
     // Before anything is written: the chain's provider signed exactly these files (an expired statement
     // only stands for a version an earlier attempt already committed, so a duplicate stays harmless).
-    const signed = await ensureSignedByProvider(deps, session, provider, existing?.committed === true);
-    const manifest = existing?.manifest ?? (await writeVersion(deps, session, signed));
+    const signed = await ensureSignedByProvider(deps, session, provider, committedManifest !== null);
+    const manifest = committedManifest ?? (await writeVersion(deps, session, signed));
     const committed = await commitOnce(deps, manifest);
     await deleteStaging(deps, session);
     await writeStatus(deps, session, {
@@ -185,34 +187,39 @@ async function ensureSignedByProvider(
   return new Map(check.files.map((f) => [f.index, f]));
 }
 
-/** A manifest from an earlier attempt, if it is intact and every object it names is present. */
-async function readExistingManifest(
+/**
+ * The manifest of an earlier attempt whose root is already on-chain (the commit happened, maybe its
+ * answer was lost), or null. A pointer whose root is not on-chain was written by a run that crashed
+ * before committing: nothing here can tell it from one the bucket's holder wrote or edited (it is not
+ * signed, and the objects it names could have been swapped), so it is discarded and the version is
+ * written again from the staged bytes, re-checked against the provider's signature (the retry is a
+ * fresh run; its new objects overwrite the old ones, its pointer the old pointer).
+ */
+async function readCommittedManifest(
   deps: IngestDeps,
   session: UploadSessionRecord,
-): Promise<{ manifest: DatasetManifest; committed: boolean } | null> {
+): Promise<DatasetManifest | null> {
   const key = UPLOAD_KEYS.uploadManifest(session.datasetId, session.uploadId);
   const bytes = await deps.store.getBytes(deps.buckets.datasets, key);
   if (bytes === null) return null;
+  const discard = async (reason: string) => {
+    deps.log("ingest.manifest-discarded", { uploadId: session.uploadId, reason });
+    // Gone before the redo starts: should the redo be refused, no pointer claims a complete version.
+    await deps.store.delete(deps.buckets.datasets, key);
+    return null;
+  };
   let manifest: DatasetManifest;
   try {
     manifest = verifyManifest(JSON.parse(new TextDecoder().decode(bytes)));
   } catch {
-    deps.log("ingest.manifest-discarded", { uploadId: session.uploadId, reason: "unreadable" });
-    return null;
+    return discard("unreadable");
   }
-  const committed = await deps.chain.findVersion(session.datasetId, manifest.root);
-  if (committed !== null) return { manifest, committed: true };
-  for (const entry of manifest.entries) {
-    if ((await deps.store.head(deps.buckets.datasets, entry.objectKey)) !== entry.ciphertextBytes) {
-      deps.log("ingest.manifest-discarded", {
-        uploadId: session.uploadId,
-        reason: "object missing",
-        key: entry.objectKey,
-      });
-      return null;
-    }
+  // The upload id is under the root: another upload's committed manifest does not pass for this one's.
+  if (manifest.datasetId !== session.datasetId || manifest.uploadId !== session.uploadId) {
+    return discard("another upload's");
   }
-  return { manifest, committed: false };
+  if ((await deps.chain.findVersion(session.datasetId, manifest.root)) !== null) return manifest;
+  return discard("not committed: redone");
 }
 
 async function writeVersion(

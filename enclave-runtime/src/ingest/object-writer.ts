@@ -1,9 +1,12 @@
 /**
  * Writes a byte stream of unknown chunking to one object (runs inside the TEE): one PUT when it fits in
  * a part, otherwise a multipart upload with a bounded number of parts in flight, so memory stays at
- * about partSize x (maxInFlight + 1) whatever the object's size. Hashes what it writes (SHA-256).
+ * about partSize x (maxInFlight + 1) whatever the object's size. Hashes what it writes (SHA-256): a
+ * multipart object's parts are hashed on a thread of their own (HashThread), in order, before each
+ * is uploaded, so the producer's thread does not pay for the hash.
  */
 import { createHash } from "node:crypto";
+import { HashThread } from "./hash-thread";
 import type { CompletedPart, ObjectStore } from "./object-store";
 
 export interface WriteObjectOptions {
@@ -26,7 +29,7 @@ export async function writeObjectStream(
   source: AsyncIterable<Uint8Array>,
   options: WriteObjectOptions,
 ): Promise<WrittenObject> {
-  const hash = createHash("sha256");
+  let hashThread: HashThread | undefined;
   // Part buffers are recycled once their upload has finished: garbage of this size would otherwise pile
   // up between collections and dominate the process's RSS.
   const pool: Buffer[] = [];
@@ -40,13 +43,16 @@ export async function writeObjectStream(
   let partNumber = 0;
   let failure: unknown;
 
-  const flush = async (bytes: Buffer) => {
+  const flush = async (given: Buffer) => {
     multipartId ??= await store.createMultipart(bucket, key);
+    hashThread ??= new HashThread();
     const number = ++partNumber;
     const id = multipartId;
-    const task = store
-      .uploadPart(bucket, key, id, number, bytes)
-      .then((etag) => {
+    // The part goes to the hash thread (in part order) and comes back to be uploaded, then reused.
+    const task = hashThread
+      .update(given)
+      .then(async (bytes) => {
+        const etag = await store.uploadPart(bucket, key, id, number, bytes);
         completed.push({ partNumber: number, etag });
         if (bytes.length === options.partSize) pool.push(bytes);
       })
@@ -61,7 +67,6 @@ export async function writeObjectStream(
 
   try {
     for await (const piece of source) {
-      hash.update(piece);
       total += piece.length;
       let at = 0;
       while (at < piece.length) {
@@ -78,17 +83,21 @@ export async function writeObjectStream(
       }
     }
     if (multipartId === undefined) {
-      await store.put(bucket, key, part.subarray(0, filled), options.contentType);
-    } else {
-      if (filled > 0) await flush(part.subarray(0, filled));
-      await Promise.all(inFlight);
-      if (failure !== undefined) throw failure;
-      await store.completeMultipart(bucket, key, multipartId, completed);
+      const body = part.subarray(0, filled);
+      await store.put(bucket, key, body, options.contentType);
+      return { bytes: total, sha256: createHash("sha256").update(body).digest("hex") };
     }
-    return { bytes: total, sha256: hash.digest("hex") };
+    if (filled > 0) await flush(part.subarray(0, filled));
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure;
+    const sha256 = await hashThread!.digest();
+    await store.completeMultipart(bucket, key, multipartId, completed);
+    return { bytes: total, sha256 };
   } catch (error) {
     await Promise.allSettled(inFlight);
     if (multipartId !== undefined) await store.abortMultipart(bucket, key, multipartId).catch(() => {});
     throw error;
+  } finally {
+    await hashThread?.close();
   }
 }

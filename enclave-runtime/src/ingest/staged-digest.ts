@@ -1,19 +1,23 @@
 /**
- * The size and SHA-256 of a staged upload envelope, taken while ingest reads it (runs inside the TEE):
- * the single pass that decrypts the envelope also proves it is the object the provider signed
- * (docs/upload-envelope.md section 5), so a 10 GiB file is never read twice.
+ * The size and segmented SHA-256 of a staged upload envelope, taken while ingest reads it (runs inside
+ * the TEE): the single pass that decrypts the envelope also proves it is the object the provider signed
+ * (docs/upload-envelope.md section 5), so a 10 GiB file is never read twice. The hashing runs on a
+ * thread of its own (HashThread), not on the thread that decrypts and re-encrypts; it computes the same
+ * digest as SegmentedSha256 in @cce4long/protocol, which the provider's client signs.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
-import { Cce4longError } from "@cce4long/protocol";
+import { timingSafeEqual } from "node:crypto";
+import { Cce4longError, UPLOAD_HASH_SEGMENT_BYTES } from "@cce4long/protocol";
+import { HashThread } from "./hash-thread";
 
 export class StagedDigest {
   readonly #iterator: AsyncIterator<Uint8Array>;
-  readonly #hash = createHash("sha256");
-  #bytes = 0;
+  readonly #hash: HashThread;
   #ended = false;
 
-  constructor(source: AsyncIterable<Uint8Array>) {
+  /** `segmentBytes` only in tests; the format fixes it (UPLOAD_HASH_SEGMENT_BYTES). */
+  constructor(source: AsyncIterable<Uint8Array>, segmentBytes: number = UPLOAD_HASH_SEGMENT_BYTES) {
     this.#iterator = source[Symbol.asyncIterator]();
+    this.#hash = new HashThread({ segmentBytes });
   }
 
   /** The staged bytes, hashed on the way through. Closing this stream early does not close the source. */
@@ -31,20 +35,22 @@ export class StagedDigest {
    */
   async ensureMatches(signed: { size: number; sha256: string }, what: string): Promise<void> {
     while ((await this.#next()) !== undefined) {}
-    const actual = this.#hash.digest();
+    const actual = Buffer.from(await this.#hash.digest(), "hex");
     const expected = Buffer.from(signed.sha256, "hex");
     const sameHash = expected.length === actual.length && timingSafeEqual(expected, actual);
-    if (this.#bytes !== signed.size || !sameHash) {
+    const stagedBytes = this.#hash.bytes;
+    if (stagedBytes !== signed.size || !sameHash) {
       throw new Cce4longError(
         "UPLOAD_SIGNATURE_INVALID",
         `${what}: the staged object is not the one the provider signed`,
-        { detail: { signedBytes: signed.size, stagedBytes: this.#bytes, sameHash } },
+        { detail: { signedBytes: signed.size, stagedBytes, sameHash } },
       );
     }
   }
 
-  /** Releases the source (an HTTP body) when ingest stops before the end. */
+  /** Releases the source (an HTTP body) when ingest stops before the end, and the hash thread. */
   async close(): Promise<void> {
+    await this.#hash.close();
     if (!this.#ended) {
       this.#ended = true;
       await this.#iterator.return?.();
@@ -58,8 +64,7 @@ export class StagedDigest {
       this.#ended = true;
       return undefined;
     }
-    this.#hash.update(next.value);
-    this.#bytes += next.value.length;
+    await this.#hash.feed(next.value);
     return next.value;
   }
 }

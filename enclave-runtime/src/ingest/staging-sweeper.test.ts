@@ -2,7 +2,8 @@
  * The staging sweeper against the real local object store (s3rver behind the SigV4 front, started on a
  * free port): expired never-completed sessions lose their envelopes, their unfinished multipart uploads
  * and their record; a permanently failed ingest loses its envelopes; open, queued, ingesting, committed
- * and just-expired sessions keep everything.
+ * and just-expired sessions keep everything. Completed sessions left with nothing staged are marked
+ * done, and later runs read nothing of them (the work per run follows the sessions still staged).
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,8 +13,8 @@ import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningObjectStore, startObjectStore } from "../../../platform/src/object-store/server";
 import { freePort } from "../../../platform/src/ports";
-import { S3ObjectStore } from "./object-store";
-import { sweepStaging } from "./staging-sweeper";
+import { type ObjectLister, type ObjectStore, S3ObjectStore } from "./object-store";
+import { type StagingSweeperDeps, sweepStaging } from "./staging-sweeper";
 
 const credentials = { accessKeyId: "sweeper-test", secretAccessKey: "sweeper-test-secret-0123456789" };
 const DATASET = `0x${"5a".repeat(32)}` as const;
@@ -123,7 +124,15 @@ describe("sweepStaging against the local S3 stand-in", () => {
       log: (event, fields) => logs.push({ event, fields }),
     });
 
-    expect(counts).toEqual({ sessions: 8, swept: 2, objectsDeleted: 2, multipartAborted: 1, unreadable: 1 });
+    expect(counts).toEqual({
+      sessions: 8,
+      swept: 2,
+      objectsDeleted: 2,
+      multipartAborted: 1,
+      unreadable: 1,
+      alreadyDone: 0,
+      markedDone: 1, // the failed session, now that its envelopes are gone
+    });
     // Abandoned: envelopes, the unfinished multipart upload and the record are gone.
     expect(await stagedKeys(abandoned.session)).toEqual([]);
     expect(multipartAlive(abandoned)).toBe(false);
@@ -159,7 +168,48 @@ describe("sweepStaging against the local S3 stand-in", () => {
       graceSeconds: 3600,
       log: () => {},
     });
-    expect(again).toMatchObject({ swept: 0, objectsDeleted: 0, multipartAborted: 0 });
+    expect(again).toMatchObject({ swept: 0, objectsDeleted: 0, multipartAborted: 0, alreadyDone: 1 });
+  });
+
+  it("marks completed sessions with nothing staged done, and reads nothing of them again", async () => {
+    // Committed and cleaned by ingest (its envelopes deleted after the commit), and failed then swept.
+    const cleaned = await stage({ expiredHoursAgo: 5, completed: true, status: "committed" });
+    for (const key of await stagedKeys(cleaned.session)) await store.delete(BUCKETS.staging, key);
+    const failed = await stage({ expiredHoursAgo: 5, completed: true, status: "failed" });
+    const queued = await stage({ expiredHoursAgo: 5, completed: true });
+    const fresh = await stage({ expiredHoursAgo: 0.2, completed: true, status: "committed" });
+    for (const key of await stagedKeys(fresh.session)) await store.delete(BUCKETS.staging, key);
+    const ids = (...staged: Staged[]) => staged.map((s) => s.session.uploadId);
+
+    const first = recording(store);
+    const counts = await sweepStaging(sweeperDeps(first.store));
+    expect(counts.markedDone).toBeGreaterThanOrEqual(2);
+    for (const id of ids(cleaned, failed)) {
+      expect(await store.head(BUCKETS.staging, UPLOAD_KEYS.swept(id))).toBe(0);
+      expect(first.touched(id)).toBe(true);
+    }
+    // Still staged (queued), or not expired yet: not marked.
+    for (const id of ids(queued, fresh))
+      expect(await store.head(BUCKETS.staging, UPLOAD_KEYS.swept(id))).toBeNull();
+
+    const second = recording(store);
+    const again = await sweepStaging(sweeperDeps(second.store));
+    expect(again.alreadyDone).toBe(counts.alreadyDone + counts.markedDone);
+    expect(again.markedDone).toBe(0);
+    for (const id of ids(cleaned, failed)) expect(second.touched(id), id).toBe(false);
+    // The others are still looked at each run; their records and statuses stay.
+    for (const id of ids(queued, fresh)) expect(second.touched(id), id).toBe(true);
+    expect(await store.head(BUCKETS.staging, UPLOAD_KEYS.session(cleaned.session.uploadId))).not.toBeNull();
+    expect(await stagedKeys(queued.session)).toHaveLength(1);
+    // Two listings per run whatever the number of done sessions; reads only for the sessions not done.
+    expect(second.calls.filter((c) => c.startsWith("list ") && !c.includes(DATASET))).toEqual([
+      `list ${BUCKETS.staging} ${UPLOAD_KEYS.sweptPrefix}`,
+      `list ${BUCKETS.staging} ${UPLOAD_KEYS.sessionsPrefix}`,
+    ]);
+    // At most a record and a status read per session not done.
+    expect(second.calls.filter((c) => c.startsWith("getBytes ")).length).toBeLessThanOrEqual(
+      2 * (again.sessions - again.alreadyDone),
+    );
   });
 
   it("lists past one page of keys", async () => {
@@ -175,3 +225,29 @@ describe("sweepStaging against the local S3 stand-in", () => {
     expect(await paged.list(BUCKETS.staging, "none/")).toEqual([]);
   });
 });
+
+function sweeperDeps(s: StagingSweeperDeps["store"]): StagingSweeperDeps {
+  return {
+    store: s,
+    buckets: { staging: BUCKETS.staging, datasets: BUCKETS.datasets },
+    now: () => new Date(NOW),
+    graceSeconds: 3600,
+    log: () => {},
+  };
+}
+
+/** The store, with every call written down as "method bucket key". */
+function recording(inner: ObjectStore & ObjectLister) {
+  const calls: string[] = [];
+  const wrapped = new Proxy(inner, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        calls.push([String(property), ...args.filter((a) => typeof a === "string")].join(" "));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: wrapped, calls, touched: (uploadId: string) => calls.some((c) => c.includes(uploadId)) };
+}

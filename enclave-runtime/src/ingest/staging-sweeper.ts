@@ -5,7 +5,10 @@
  * sweeper aborts its multipart uploads and deletes its staged objects; an abandoned session's record
  * goes too, a failed one's stays (the edge API answers its status from it). A session that is open,
  * queued, ingesting or committed is never touched, and anything it cannot read is kept (fail closed).
- * Logs counts and upload ids only. Production also has bucket lifecycle rules as a backstop
+ * A completed session past its expiry with nothing left staged (committed and cleaned by ingest, or
+ * failed and swept) gets a marker, and later runs skip it without reading anything of it: session
+ * records are kept for status answers, so without the marker every run would read every session ever
+ * completed. Logs counts and upload ids only. Production also has bucket lifecycle rules as a backstop
  * (docs/dataset-manifest.md, "Staging garbage collection").
  */
 import {
@@ -32,11 +35,17 @@ export interface SweepCounts {
   multipartAborted: number;
   /** Sessions whose record or status could not be read: kept, counted, logged by upload id. */
   unreadable: number;
+  /** Sessions skipped because an earlier run marked them done (nothing of them read). */
+  alreadyDone: number;
+  /** Sessions marked done in this run. */
+  markedDone: number;
 }
 
 const SESSION_KEY = /^sessions\/([0-9a-f]{32})\.json$/;
+const SWEPT_KEY = /^swept\/([0-9a-f]{32})$/;
 
-type Verdict = "keep" | "abandoned" | "failed";
+/** "done": completed, expired, nothing staged: nothing will ever be staged for it again. */
+type Verdict = "keep" | "abandoned" | "failed" | "done";
 
 export async function sweepStaging(deps: StagingSweeperDeps): Promise<SweepCounts> {
   const counts: SweepCounts = {
@@ -45,12 +54,23 @@ export async function sweepStaging(deps: StagingSweeperDeps): Promise<SweepCount
     objectsDeleted: 0,
     multipartAborted: 0,
     unreadable: 0,
+    alreadyDone: 0,
+    markedDone: 0,
   };
   const cutoff = deps.now().getTime() - deps.graceSeconds * 1000;
+  const done = new Set<string>();
+  for (const key of await deps.store.list(deps.buckets.staging, UPLOAD_KEYS.sweptPrefix)) {
+    const uploadId = SWEPT_KEY.exec(key)?.[1];
+    if (uploadId !== undefined) done.add(uploadId);
+  }
   for (const key of await deps.store.list(deps.buckets.staging, UPLOAD_KEYS.sessionsPrefix)) {
     const uploadId = SESSION_KEY.exec(key)?.[1];
     if (uploadId === undefined) continue;
     counts.sessions++;
+    if (done.has(uploadId)) {
+      counts.alreadyDone++;
+      continue;
+    }
     try {
       const session = await readSession(deps, key);
       if (session === null || session.uploadId !== uploadId) {
@@ -60,12 +80,19 @@ export async function sweepStaging(deps: StagingSweeperDeps): Promise<SweepCount
       }
       const verdict = await judge(deps, session, cutoff);
       if (verdict === "keep") continue;
-      const done = await sweepSession(deps, session, verdict);
-      counts.objectsDeleted += done.objects;
-      counts.multipartAborted += done.multipart;
-      if (done.objects + done.multipart > 0 || verdict === "abandoned") {
-        counts.swept++;
-        deps.log("staging.swept", { uploadId, reason: verdict, ...done });
+      if (verdict !== "done") {
+        const swept = await sweepSession(deps, session, verdict);
+        counts.objectsDeleted += swept.objects;
+        counts.multipartAborted += swept.multipart;
+        if (swept.objects + swept.multipart > 0 || verdict === "abandoned") {
+          counts.swept++;
+          deps.log("staging.swept", { uploadId, reason: verdict, ...swept });
+        }
+      }
+      // Last, once its staging is gone: a run that stops before this finds the session again.
+      if (verdict !== "abandoned") {
+        await deps.store.put(deps.buckets.staging, UPLOAD_KEYS.swept(uploadId), new Uint8Array(0));
+        counts.markedDone++;
       }
     } catch (error) {
       // One session's store error must not stop the sweep; it is retried on the next run.
@@ -94,7 +121,8 @@ async function judge(
     deps.buckets.staging,
     UPLOAD_KEYS.stagedPrefix(session.datasetId, session.uploadId),
   );
-  if (staged.length === 0) return "keep";
+  // Nothing staged and past expiry (its presigned URLs with it): nothing can be staged again.
+  if (staged.length === 0) return "done";
   const bytes = await deps.store.getBytes(
     deps.buckets.datasets,
     UPLOAD_KEYS.status(session.datasetId, session.uploadId),
@@ -107,7 +135,7 @@ async function judge(
 async function sweepSession(
   deps: StagingSweeperDeps,
   session: UploadSessionRecord,
-  verdict: Exclude<Verdict, "keep">,
+  verdict: "abandoned" | "failed",
 ): Promise<{ objects: number; multipart: number }> {
   let multipart = 0;
   if (verdict === "abandoned") {

@@ -3,10 +3,15 @@
  * that stages an upload into a MemoryObjectStore exactly as the SDK and the edge API would.
  */
 
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { type StagedFileDigest, signUploadAuthorization } from "@cce4long/cli/sdk/upload-authorization";
-import { UPLOAD_KEYS, type UploadAuthorization, type UploadSessionRecord } from "@cce4long/protocol";
+import {
+  segmentedSha256,
+  UPLOAD_KEYS,
+  type UploadAuthorization,
+  type UploadSessionRecord,
+} from "@cce4long/protocol";
 import type { IngestRequestedMessage } from "@cce4long/protocol/queue/messages";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { keyFingerprint, x25519PublicKey } from "@cce4long/sealing/keys/derive";
@@ -161,7 +166,7 @@ export async function stageUpload(
       index,
       path: file.path,
       size: bytes.length,
-      sha256: createHash("sha256").update(bytes).digest("hex"),
+      sha256: await segmentedSha256(bytes),
     });
     session.files.push({
       index,

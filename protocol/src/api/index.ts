@@ -14,6 +14,7 @@ export * from "./problem";
 export * from "./rentals";
 export * from "./results";
 export * from "./reviews";
+export * from "./segmented-sha256";
 export * from "./upload-authorization";
 export * from "./uploads";
 export * from "./webhooks";

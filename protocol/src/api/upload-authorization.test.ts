@@ -1,8 +1,8 @@
 /**
  * The upload authorization's EIP-712 statement on its own (runs in Node under vitest): a signature
  * checks out for exactly the session, files and domain it was made for, duplicate or missing file
- * indexes never form a message, and expiry is enforced unless the caller says the statement was
- * already checked in full.
+ * indexes never form a message, expiry is enforced unless the caller says the statement was already
+ * checked in full, and a retired version-1 statement is refused with a reason that names it.
  */
 import { type Hex, zeroAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import {
   checkUploadAuthorization,
   UPLOAD_AUTHORIZATION_TYPES,
+  UPLOAD_AUTHORIZATION_VERSION,
   type UploadAuthorization,
   uploadAuthorizationDomain,
   uploadAuthorizationMessage,
@@ -36,6 +37,39 @@ async function sign(chainId = 31337, expiresAt = 2_000): Promise<UploadAuthoriza
     types: UPLOAD_AUTHORIZATION_TYPES,
     primaryType: "UploadAuthorization",
     message: uploadAuthorizationMessage(session, { files: hashes, expiresAt })!,
+  });
+  return { version: UPLOAD_AUTHORIZATION_VERSION, files: hashes, expiresAt, signature };
+}
+
+/** Version 1 as its clients signed it: whole-envelope SHA-256, no version, in its own types. */
+async function signVersion1(): Promise<UploadAuthorization> {
+  const expiresAt = 2_000;
+  const signature = await provider.signTypedData({
+    domain: uploadAuthorizationDomain(31337, HUB),
+    types: {
+      UploadAuthorization: [
+        { name: "datasetId", type: "bytes32" },
+        { name: "uploadId", type: "bytes16" },
+        { name: "files", type: "UploadedFile[]" },
+        { name: "expiresAt", type: "uint64" },
+      ],
+      UploadedFile: [
+        { name: "index", type: "uint32" },
+        { name: "path", type: "string" },
+        { name: "size", type: "uint64" },
+        { name: "sha256", type: "bytes32" },
+      ],
+    },
+    primaryType: "UploadAuthorization",
+    message: {
+      datasetId: session.datasetId as Hex,
+      uploadId: `0x${session.uploadId}`,
+      files: [
+        { index: 0, path: "a.csv", size: 300n, sha256: `0x${hashes[0]!.sha256}` },
+        { index: 1, path: "b.bin", size: 500n, sha256: `0x${hashes[1]!.sha256}` },
+      ],
+      expiresAt: BigInt(expiresAt),
+    },
   });
   return { files: hashes, expiresAt, signature };
 }
@@ -68,6 +102,27 @@ describe("upload authorization", () => {
       reason: expect.stringMatching(/do not name exactly/),
     });
     expect(uploadAuthorizationMessage(session, { files: [hashes[0]!], expiresAt: 1 })).toBeNull();
+  });
+
+  it("refuses a version-1 statement with a reason that names it, also when relabelled version 2", async () => {
+    const old = await signVersion1();
+    const check = await checkUploadAuthorization(session, old, expected);
+    expect(check).toMatchObject({ ok: false, reason: expect.stringMatching(/retired version 1/) });
+    // Claiming the current version does not help: the signed types differ, so the signer does not recover.
+    expect(
+      await checkUploadAuthorization(session, { ...old, version: UPLOAD_AUTHORIZATION_VERSION }, expected),
+    ).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not signed by the dataset's current provider/),
+    });
+    expect(
+      await checkUploadAuthorization(session, { ...(await sign()), version: 3 }, expected),
+    ).toMatchObject({ ok: false, reason: expect.stringMatching(/version 3/) });
+  });
+
+  it("signs the version: a current signature relabelled version 1 is refused", async () => {
+    const { version: _, ...unversioned } = await sign();
+    expect(await checkUploadAuthorization(session, unversioned, expected)).toMatchObject({ ok: false });
   });
 
   it("enforces expiry unless the statement was already checked in full", async () => {

@@ -1,7 +1,7 @@
 /**
  * The provider's signature over an upload session (runs anywhere): an EIP-712 statement that binds the
- * dataset, the upload session, every staged file (index, path, envelope size, SHA-256 of the envelope)
- * and an expiry. The provider's client signs it when it completes the session, the edge API passes it
+ * dataset, the upload session, every staged file (index, path, envelope size, segmented SHA-256 of the
+ * envelope, segmented-sha256.ts) and an expiry. The provider's client signs it when it completes the session, the edge API passes it
  * through in the session record, and the Privacy Plane ingests a version only when the dataset's current
  * on-chain provider signed exactly what it read from staging. Spec: docs/upload-envelope.md section 5.
  */
@@ -13,9 +13,21 @@ import { datasetPolicyDomain } from "./policies";
 /** The same domain as every other cce4long EIP-712 document (policies, reviews, manifests). */
 export const uploadAuthorizationDomain = datasetPolicyDomain;
 
-/** The EIP-712 types the provider signs. The upload id (16 random bytes) is the statement's nonce. */
+/**
+ * The statement's version. 2: each file's hash is the segmented SHA-256 (8 MiB segments). Version 1
+ * (SHA-256 of the whole envelope, hashed on the one thread that decrypts) is retired and refused with
+ * a reason that says so; its records carry no `version` field.
+ */
+export const UPLOAD_AUTHORIZATION_VERSION = 2;
+
+/**
+ * The EIP-712 types the provider signs. The upload id (16 random bytes) is the statement's nonce. The
+ * version is signed too, and version 1's types differ (no version, `sha256`), so a version-1 signature
+ * never recovers the provider under these types.
+ */
 export const UPLOAD_AUTHORIZATION_TYPES = {
   UploadAuthorization: [
+    { name: "version", type: "uint16" },
     { name: "datasetId", type: "bytes32" },
     { name: "uploadId", type: "bytes16" },
     { name: "files", type: "UploadedFile[]" },
@@ -25,7 +37,7 @@ export const UPLOAD_AUTHORIZATION_TYPES = {
     { name: "index", type: "uint32" },
     { name: "path", type: "string" },
     { name: "size", type: "uint64" },
-    { name: "sha256", type: "bytes32" },
+    { name: "segmentedSha256", type: "bytes32" },
   ],
 } as const;
 
@@ -36,7 +48,15 @@ const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "SHA-256 as 64 lowercase he
 
 /** What the client sends with `complete` and the edge API stores in the session record, unchanged. */
 export const UploadAuthorizationSchema = z.object({
-  /** SHA-256 of each staged object (the whole upload envelope), by file index. */
+  /** Absent in version-1 records, which are refused (checkUploadAuthorization says why). */
+  version: z
+    .number()
+    .int()
+    .min(1)
+    .max(65_535)
+    .optional()
+    .meta({ description: `the statement's version; ${UPLOAD_AUTHORIZATION_VERSION} is the one accepted` }),
+  /** Segmented SHA-256 (segmented-sha256.ts) of each staged object (the whole envelope), by file index. */
   files: z
     .array(z.object({ index: z.number().int().min(0), sha256: Sha256Hex }))
     .min(1)
@@ -64,6 +84,7 @@ export interface AuthorizedFile {
   index: number;
   path: string;
   size: number;
+  /** The staged envelope's segmented SHA-256 (segmented-sha256.ts), lowercase hex. */
   sha256: string;
 }
 
@@ -78,13 +99,14 @@ export function uploadAuthorizationMessage(
   const files = authorizedFiles(session, authorization);
   if (files === null) return null;
   return {
+    version: UPLOAD_AUTHORIZATION_VERSION,
     datasetId: session.datasetId.toLowerCase() as Hex,
     uploadId: `0x${session.uploadId}` as Hex,
     files: files.map((f) => ({
       index: f.index,
       path: f.path,
       size: BigInt(f.size),
-      sha256: `0x${f.sha256}` as Hex,
+      segmentedSha256: `0x${f.sha256}` as Hex,
     })),
     expiresAt: BigInt(authorization.expiresAt),
   } as const;
@@ -109,9 +131,10 @@ export function authorizedFiles(
 export type UploadAuthorizationCheck = { ok: true; files: AuthorizedFile[] } | { ok: false; reason: string };
 
 /**
- * Checks a session's authorization against the provider the chain names now and the clock: the hashes
- * cover exactly the session's files, the statement has not expired, and that provider signed this
- * dataset, this session, these paths and sizes and hashes. What was staged must then match `files`.
+ * Checks a session's authorization against the provider the chain names now and the clock: it is of the
+ * current version, the hashes cover exactly the session's files, the statement has not expired, and that
+ * provider signed this dataset, this session, these paths and sizes and hashes. What was staged must
+ * then match `files`.
  */
 export async function checkUploadAuthorization(
   session: AuthorizedSession,
@@ -124,6 +147,16 @@ export async function checkUploadAuthorization(
     nowSeconds: number | null;
   },
 ): Promise<UploadAuthorizationCheck> {
+  const version = authorization.version ?? 1;
+  if (version !== UPLOAD_AUTHORIZATION_VERSION) {
+    return {
+      ok: false,
+      reason:
+        version === 1
+          ? "the upload signature is of the retired version 1 (SHA-256 of each whole envelope); sign the upload again with a current cce4long client (version 2, segmented SHA-256)"
+          : `the upload signature is of version ${version}; this service accepts version ${UPLOAD_AUTHORIZATION_VERSION} only`,
+    };
+  }
   const message = uploadAuthorizationMessage(session, authorization);
   if (message === null) {
     return { ok: false, reason: "the signed file hashes do not name exactly the session's files" };

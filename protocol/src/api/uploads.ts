@@ -224,6 +224,10 @@ export const UPLOAD_KEYS = {
   sessionsPrefix: "sessions/",
   /** staging: the session record. */
   session: (uploadId: string) => `sessions/${uploadId}.json`,
+  /** staging: markers of completed sessions the staging sweeper found (or left) with nothing staged. */
+  sweptPrefix: "swept/",
+  /** staging: one such marker (empty); the sweeper no longer reads that session. */
+  swept: (uploadId: string) => `swept/${uploadId}`,
   /** staging: everything staged for one upload (deleted after ingest). */
   stagedPrefix: (datasetId: string, uploadId: string) => `${datasetId}/${uploadId}/`,
   /** staging: the envelope of file `index`. */
