@@ -1,6 +1,7 @@
 /**
  * Tests of the scan's own tables (runs in Node under vitest): byte-keyed interning of CSV cells, the
- * per-level shingle value records, batched band lookups and the scan's band writer. Each is checked
+ * per-level shingle value records, batched band lookups (with and without their Bloom prefilter) and
+ * the scan's band writer. Each is checked
  * against the plain version it replaces (a Map of strings, has(), forEachBand of build.ts), so a
  * faster scan cannot drift from what ingest stored.
  */
@@ -9,7 +10,8 @@ import { ByteKeys } from "./byte-keys";
 import type { ShingleLevel } from "./params";
 import { ShingleValues } from "./shingle-values";
 import { forEachBand, RECORD_RANKS, RowValues, rankKey, writeBands } from "./shingles";
-import { TagList } from "./tag-set";
+import { TagPrefilter } from "./tag-prefilter";
+import { TagList, TagSet } from "./tag-set";
 
 /** A deterministic pseudo-random stream (xorshift), so a failure replays. */
 function stream(seed: number): () => number {
@@ -127,6 +129,59 @@ describe("TagSet.hasEachPair", () => {
       found += hits[q]!;
     }
     expect(found).toBeGreaterThanOrEqual(Math.floor(count / 3));
+  });
+
+  it("answers as has() behind a prefilter, shared with another thread's copy, and the filter rarely lets a miss through", () => {
+    const next = stream(11);
+    const list = new TagList();
+    const members: [number, number][] = [];
+    for (let i = 0; i < 200_000; i++) {
+      const pair: [number, number] = [next(), next()];
+      members.push(pair);
+      list.add(pair[0], pair[1]);
+    }
+    const set = list.toSet();
+    set.addPrefilter();
+    const shared = set.shared();
+    expect(shared.prefilter).toBeInstanceOf(Uint32Array);
+    const copy = TagSet.fromShared(shared);
+    const filter = TagPrefilter.fromShared(shared.prefilter!);
+    const count = 60_000;
+    const pairs = new Uint32Array(2 * count);
+    for (let q = 0; q < count; q++) {
+      const m = members[next() % members.length]!;
+      const kind = q % 3;
+      pairs[2 * q] = kind === 0 ? m[0] : kind === 1 ? m[0] ^ 1 : next();
+      pairs[2 * q + 1] = kind === 2 ? next() : m[1];
+    }
+    for (const s of [set, copy]) {
+      const hits = new Uint8Array(count).fill(7);
+      s.hasEachPair(pairs, count, hits);
+      let found = 0;
+      let misses = 0;
+      let passed = 0;
+      for (let q = 0; q < count; q++) {
+        const member = set.has(pairs[2 * q]!, pairs[2 * q + 1]!);
+        expect(hits[q]).toBe(member ? 1 : 0);
+        found += hits[q]!;
+        if (!member) {
+          misses++;
+          if (filter.mayHave(pairs[2 * q]!, pairs[2 * q + 1]!)) passed++;
+        } else expect(filter.mayHave(pairs[2 * q]!, pairs[2 * q + 1]!)).toBe(true);
+      }
+      expect(found).toBeGreaterThanOrEqual(Math.floor(count / 3));
+      // At least 16 bits a tag, four bits a word: well under 1% of misses pass.
+      expect(passed / misses).toBeLessThan(0.01);
+    }
+  });
+
+  it("error: a shared prefilter of the wrong shape is refused", () => {
+    expect(() => TagPrefilter.fromShared(new Uint32Array(new SharedArrayBuffer(4 * 24)))).toThrow(
+      expect.objectContaining({ code: "VALIDATION_FAILED" }),
+    );
+    expect(() => TagPrefilter.fromShared(new Uint32Array(64))).toThrow(
+      expect.objectContaining({ code: "VALIDATION_FAILED" }),
+    );
   });
 });
 
