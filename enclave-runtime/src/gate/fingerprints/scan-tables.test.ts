@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { ByteKeys } from "./byte-keys";
 import type { ShingleLevel } from "./params";
 import { ShingleValues } from "./shingle-values";
-import { forEachBand, RECORD_RANKS, RowValues, rankKey, writeBands } from "./shingles";
+import { forEachBand, forEachBandRanked, RECORD_RANKS, RowValues, rankKey, writeBands } from "./shingles";
 import { TagPrefilter } from "./tag-prefilter";
 import { TagList, TagSet } from "./tag-set";
 
@@ -213,5 +213,49 @@ describe("writeBands", () => {
       compared += written;
     }
     expect(compared).toBeGreaterThan(1000);
+  });
+
+  it("breaks rank ties as forEachBandRanked does (the earlier value), at three and four values a band", () => {
+    const next = stream(9);
+    const levels: ShingleLevel[] = [
+      { sig: 3, bands: 4, valuesPerBand: 4, maxValueShare: 0.02 },
+      { sig: 2, bands: 3, valuesPerBand: 3, maxValueShare: 0.05 },
+    ];
+    const values = new ShingleValues(levels.map((l) => l.bands));
+    const out = new Uint32Array(2 * 16);
+    let compared = 0;
+    let ties = 0;
+    for (let trial = 0; trial < 3000; trial++) {
+      const level = trial % 2;
+      const { bands } = levels[level]!;
+      const n = 3 + (next() % 12);
+      const row = new RowValues();
+      const at = new Int32Array(n + 2);
+      const from = 2;
+      const ranks = new Int32Array(n * bands);
+      for (let i = 0; i < n; i++) {
+        const lo = next();
+        const hi = trial % 5 === 0 ? 7 : next(); // some rows share the high word: order by the low one
+        row.add(lo, hi);
+        const record = values.intern(level, lo, hi);
+        at[from + i] = record;
+        for (let band = 0; band < bands; band++) {
+          // Ranks from a handful of values, negative ones too: ties everywhere.
+          const rank = (next() % 5) - 2;
+          values.data[record + RECORD_RANKS + band] = rank;
+          ranks[i * bands + band] = rank;
+        }
+      }
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < i; j++) if (ranks[i * bands] === ranks[j * bands]) ties++;
+      const expected: number[] = [];
+      forEachBandRanked(row, ranks, levels[level]!, level, (lo, hi) => expected.push(lo >>> 0, hi >>> 0));
+      const written = writeBands(at, from, n, values.data, levels[level]!, level, out, 0);
+      expect(written * 2).toBe(expected.length);
+      expect([...out.subarray(0, written * 2)]).toEqual(expected);
+      compared += written;
+    }
+    expect(compared).toBeGreaterThan(5000);
+    expect(ties).toBeGreaterThan(1000);
   });
 });

@@ -5,7 +5,7 @@
  * same ones with good probability, whatever its column order or extra cells; the band's tag is the
  * fold of those values. Ingest stores band tags; a scan recomputes them from output rows.
  */
-import { bandRank, folded, foldSorted, insertSorted } from "./mix";
+import { bandRank, fmix32, folded, foldSorted, insertSorted } from "./mix";
 import type { ShingleLevel } from "./params";
 
 const BAND_DOMAIN = 0x5000;
@@ -152,6 +152,7 @@ export function writeBands(
   const r = level.valuesPerBand;
   if (n < r) return 0;
   const B = level.bands;
+  if (r === 4) return writeBandsOfFour(at, from, n, data, levelIndex, B, out, first);
   const end = from + n;
   for (let band = 0; band < B; band++) {
     const rankAt = RECORD_RANKS + band;
@@ -239,4 +240,153 @@ function selectRestOfFour(at: Int32Array, from: number, end: number, data: Int32
   selected[1] = i1;
   selected[2] = i2;
   selected[3] = i3;
+}
+
+/** Above every int32 rank: a selection slot not filled yet. */
+const UNSET = 2 ** 31;
+const SIGN = 0x80000000 | 0;
+
+/**
+ * writeBands for four values a band (the default finest level, where nearly all of a scan's bands
+ * are), with everything in local variables: the selection (the lowest four ranks, a later equal
+ * rank never displacing an earlier one, as the insertion of forEachBandRanked), the four sorted by
+ * tag (a five-comparison sorting network on unsigned 64-bit order), and foldSorted's fold written
+ * out for four. Same tags; module-level scratch arrays cost a load and a bounds check each access.
+ */
+function writeBandsOfFour(
+  at: Int32Array,
+  from: number,
+  n: number,
+  data: Int32Array,
+  levelIndex: number,
+  B: number,
+  out: Uint32Array,
+  first: number,
+): number {
+  const end = from + n;
+  for (let band = 0; band < B; band++) {
+    const rankAt = RECORD_RANKS + band;
+    let r0 = UNSET;
+    let r1 = UNSET;
+    let r2 = UNSET;
+    let r3 = UNSET;
+    let i0 = 0;
+    let i1 = 0;
+    let i2 = 0;
+    let i3 = 0;
+    for (let i = from; i < end; i++) {
+      const rank = data[at[i]! + rankAt]!;
+      if (rank >= r3) continue;
+      if (rank >= r2) {
+        r3 = rank;
+        i3 = i;
+        continue;
+      }
+      r3 = r2;
+      i3 = i2;
+      if (rank >= r1) {
+        r2 = rank;
+        i2 = i;
+        continue;
+      }
+      r2 = r1;
+      i2 = i1;
+      if (rank >= r0) {
+        r1 = rank;
+        i1 = i;
+        continue;
+      }
+      r1 = r0;
+      i1 = i0;
+      r0 = rank;
+      i0 = i;
+    }
+    // The four tags as sign-flipped words, so signed comparisons order them as unsigned.
+    let k = at[i0]!;
+    let h0 = data[k + RECORD_HI]! ^ SIGN;
+    let l0 = data[k + RECORD_LO]! ^ SIGN;
+    k = at[i1]!;
+    let h1 = data[k + RECORD_HI]! ^ SIGN;
+    let l1 = data[k + RECORD_LO]! ^ SIGN;
+    k = at[i2]!;
+    let h2 = data[k + RECORD_HI]! ^ SIGN;
+    let l2 = data[k + RECORD_LO]! ^ SIGN;
+    k = at[i3]!;
+    let h3 = data[k + RECORD_HI]! ^ SIGN;
+    let l3 = data[k + RECORD_LO]! ^ SIGN;
+    let th = 0;
+    let tl = 0;
+    // Sorting network (0,1) (2,3) (0,2) (1,3) (1,2): ascending (h, l).
+    if (h0 > h1 || (h0 === h1 && l0 > l1)) {
+      th = h0;
+      tl = l0;
+      h0 = h1;
+      l0 = l1;
+      h1 = th;
+      l1 = tl;
+    }
+    if (h2 > h3 || (h2 === h3 && l2 > l3)) {
+      th = h2;
+      tl = l2;
+      h2 = h3;
+      l2 = l3;
+      h3 = th;
+      l3 = tl;
+    }
+    if (h0 > h2 || (h0 === h2 && l0 > l2)) {
+      th = h0;
+      tl = l0;
+      h0 = h2;
+      l0 = l2;
+      h2 = th;
+      l2 = tl;
+    }
+    if (h1 > h3 || (h1 === h3 && l1 > l3)) {
+      th = h1;
+      tl = l1;
+      h1 = h3;
+      l1 = l3;
+      h3 = th;
+      l3 = tl;
+    }
+    if (h1 > h2 || (h1 === h2 && l1 > l2)) {
+      th = h1;
+      tl = l1;
+      h1 = h2;
+      l1 = l2;
+      h2 = th;
+      l2 = tl;
+    }
+    // foldSorted(4, domain) of (l0 ^ SIGN, h0 ^ SIGN) .. (l3 ^ SIGN, h3 ^ SIGN).
+    const domain = BAND_DOMAIN + levelIndex * 64 + band;
+    let a = 0x9e3779b9 ^ Math.imul(domain, 0x85ebca6b);
+    let b = 0x7f4a7c15 ^ Math.imul(domain + 4, 0xc2b2ae35);
+    let lo = l0 ^ SIGN;
+    let hi = h0 ^ SIGN;
+    a = Math.imul(((a ^ lo) << 15) | ((a ^ lo) >>> 17), 0xcc9e2d51) ^ hi;
+    b = Math.imul(((b ^ hi) << 13) | ((b ^ hi) >>> 19), 0x1b873593) ^ lo;
+    a = (a + b) | 0;
+    b = (b + a) | 0;
+    lo = l1 ^ SIGN;
+    hi = h1 ^ SIGN;
+    a = Math.imul(((a ^ lo) << 15) | ((a ^ lo) >>> 17), 0xcc9e2d51) ^ hi;
+    b = Math.imul(((b ^ hi) << 13) | ((b ^ hi) >>> 19), 0x1b873593) ^ lo;
+    a = (a + b) | 0;
+    b = (b + a) | 0;
+    lo = l2 ^ SIGN;
+    hi = h2 ^ SIGN;
+    a = Math.imul(((a ^ lo) << 15) | ((a ^ lo) >>> 17), 0xcc9e2d51) ^ hi;
+    b = Math.imul(((b ^ hi) << 13) | ((b ^ hi) >>> 19), 0x1b873593) ^ lo;
+    a = (a + b) | 0;
+    b = (b + a) | 0;
+    lo = l3 ^ SIGN;
+    hi = h3 ^ SIGN;
+    a = Math.imul(((a ^ lo) << 15) | ((a ^ lo) >>> 17), 0xcc9e2d51) ^ hi;
+    b = Math.imul(((b ^ hi) << 13) | ((b ^ hi) >>> 19), 0x1b873593) ^ lo;
+    a = (a + b) | 0;
+    b = (b + a) | 0;
+    out[2 * (first + band)] = fmix32(a ^ 4);
+    out[2 * (first + band) + 1] = fmix32(b + Math.imul(4, 0x27d4eb2f));
+  }
+  return B;
 }
