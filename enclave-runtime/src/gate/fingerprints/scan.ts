@@ -299,7 +299,7 @@ export class LeakageScanner {
     if (this.#rowShingles.length < n * L) this.#rowShingles = new Int32Array(n * L * 2);
     const rowShingles = this.#rowShingles;
     const counts = this.#levelCounts;
-    counts.fill(0);
+    for (let l = 0; l < L; l++) counts[l] = 0; // not fill(): a call into the runtime, per row
     for (let j = start; j < phraseStart; j++) {
       const base = cells[j]! * W + INFO_SHINGLES;
       for (let l = 0; l < L; l++) {
