@@ -17,7 +17,7 @@ const LONG = 0xff << 24;
 
 export class ByteKeys {
   #source: Uint8Array = new Uint8Array(0);
-  #view = new DataView(new ArrayBuffer(0));
+  #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   #slots = new Int32Array(SLOT << 12).fill(EMPTY);
   #mask = (1 << 12) - 1;
   #size = 0;
