@@ -152,7 +152,7 @@ export function writeBands(
   const r = level.valuesPerBand;
   if (n < r) return 0;
   const B = level.bands;
-  if (r === 4) return writeBandsOfFour(at, from, n, data, levelIndex, B, out, first);
+  if (r === 4 && n <= POSITIONS) return writeBandsOfFour(at, from, n, data, levelIndex, B, out, first);
   const end = from + n;
   for (let band = 0; band < B; band++) {
     const rankAt = RECORD_RANKS + band;
@@ -242,16 +242,21 @@ function selectRestOfFour(at: Int32Array, from: number, end: number, data: Int32
   selected[3] = i3;
 }
 
-/** Above every int32 rank: a selection slot not filled yet. */
-const UNSET = 2 ** 31;
+/** Positions a selection key can carry (rank * POSITIONS + position stays exact in a double). */
+const POSITIONS = 2 ** 20;
+
+function positionOf(key: number): number {
+  return key - Math.floor(key / POSITIONS) * POSITIONS;
+}
 const SIGN = 0x80000000 | 0;
 
 /**
  * writeBands for four values a band (the default finest level, where nearly all of a scan's bands
  * are), with everything in local variables: the selection (the lowest four ranks, a later equal
- * rank never displacing an earlier one, as the insertion of forEachBandRanked), the four sorted by
- * tag (a five-comparison sorting network on unsigned 64-bit order), and foldSorted's fold written
- * out for four. Same tags; module-level scratch arrays cost a load and a bounds check each access.
+ * rank never displacing an earlier one, as the insertion of forEachBandRanked, kept as four
+ * rank-and-position keys), the four sorted by tag (a five-comparison sorting network on unsigned
+ * 64-bit order), and foldSorted's fold written out for four. Same tags; module-level scratch arrays
+ * and eight integer locals cost loads, bounds checks and register spills on the hottest loop.
  */
 function writeBandsOfFour(
   at: Int32Array,
@@ -266,41 +271,37 @@ function writeBandsOfFour(
   const end = from + n;
   for (let band = 0; band < B; band++) {
     const rankAt = RECORD_RANKS + band;
-    let r0 = UNSET;
-    let r1 = UNSET;
-    let r2 = UNSET;
-    let r3 = UNSET;
-    let i0 = 0;
-    let i1 = 0;
-    let i2 = 0;
-    let i3 = 0;
+    // Keys rank * POSITIONS + position: distinct, and ordered as (rank, position), which is the
+    // insertion's order (a later equal rank never displaces an earlier one). Doubles, exact below
+    // 2^53, so the four live in floating-point registers instead of eight integers spilling.
+    let k0 = Number.POSITIVE_INFINITY;
+    let k1 = Number.POSITIVE_INFINITY;
+    let k2 = Number.POSITIVE_INFINITY;
+    let k3 = Number.POSITIVE_INFINITY;
     for (let i = from; i < end; i++) {
-      const rank = data[at[i]! + rankAt]!;
-      if (rank >= r3) continue;
-      if (rank >= r2) {
-        r3 = rank;
-        i3 = i;
+      const key = data[at[i]! + rankAt]! * POSITIONS + (i - from);
+      if (key >= k3) continue;
+      if (key >= k2) {
+        k3 = key;
         continue;
       }
-      r3 = r2;
-      i3 = i2;
-      if (rank >= r1) {
-        r2 = rank;
-        i2 = i;
+      k3 = k2;
+      if (key >= k1) {
+        k2 = key;
         continue;
       }
-      r2 = r1;
-      i2 = i1;
-      if (rank >= r0) {
-        r1 = rank;
-        i1 = i;
+      k2 = k1;
+      if (key >= k0) {
+        k1 = key;
         continue;
       }
-      r1 = r0;
-      i1 = i0;
-      r0 = rank;
-      i0 = i;
+      k1 = k0;
+      k0 = key;
     }
+    const i0 = from + positionOf(k0);
+    const i1 = from + positionOf(k1);
+    const i2 = from + positionOf(k2);
+    const i3 = from + positionOf(k3);
     // The four tags as sign-flipped words, so signed comparisons order them as unsigned.
     let k = at[i0]!;
     let h0 = data[k + RECORD_HI]! ^ SIGN;
