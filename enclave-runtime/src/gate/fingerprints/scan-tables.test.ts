@@ -145,7 +145,7 @@ describe("TagSet.hasEachPair", () => {
     const shared = set.shared();
     expect(shared.prefilter).toBeInstanceOf(Uint32Array);
     const copy = TagSet.fromShared(shared);
-    const filter = TagPrefilter.fromShared(shared.prefilter!);
+    const filter = TagPrefilter.fromShared(shared.prefilter!, set.size);
     const count = 60_000;
     const pairs = new Uint32Array(2 * count);
     for (let q = 0; q < count; q++) {
@@ -175,13 +175,21 @@ describe("TagSet.hasEachPair", () => {
     }
   });
 
-  it("error: a shared prefilter of the wrong shape is refused", () => {
-    expect(() => TagPrefilter.fromShared(new Uint32Array(new SharedArrayBuffer(4 * 24)))).toThrow(
-      expect.objectContaining({ code: "VALIDATION_FAILED" }),
+  it("error: a shared prefilter of the wrong shape, or another set's, is refused", () => {
+    const refused = expect.objectContaining({ code: "VALIDATION_FAILED" });
+    expect(() => TagPrefilter.fromShared(new Uint32Array(new SharedArrayBuffer(4 * 24)), 10)).toThrow(
+      refused,
     );
-    expect(() => TagPrefilter.fromShared(new Uint32Array(64))).toThrow(
-      expect.objectContaining({ code: "VALIDATION_FAILED" }),
-    );
+    expect(() => TagPrefilter.fromShared(new Uint32Array(16), 10)).toThrow(refused); // not shared memory
+    const small = new TagList();
+    const large = new TagList();
+    for (let i = 0; i < 100_000; i++) large.add(i * 7919, i);
+    for (let i = 0; i < 100; i++) small.add(i, i);
+    const smallSet = small.toSet();
+    const largeSet = large.toSet();
+    largeSet.addPrefilter();
+    const mixed = { ...smallSet.shared(), prefilter: largeSet.shared().prefilter };
+    expect(() => TagSet.fromShared(mixed)).toThrow(refused);
   });
 });
 

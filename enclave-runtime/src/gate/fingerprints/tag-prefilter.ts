@@ -21,6 +21,11 @@ function bitsOf(hi: number): number {
   return (1 << (hi & 31)) | (1 << ((hi >>> 5) & 31)) | (1 << ((hi >>> 10) & 31)) | (1 << ((hi >>> 15) & 31));
 }
 
+/** Filter words for `count` tags: a power of two, at least 16. */
+function wordsFor(count: number): number {
+  return 2 ** Math.max(4, Math.ceil(Math.log2(Math.max(1, (count * BITS_PER_TAG) / 32))));
+}
+
 export class TagPrefilter {
   readonly words: Uint32Array;
   readonly #mask: number;
@@ -32,20 +37,20 @@ export class TagPrefilter {
 
   /** A filter of the `count` tags in `pairs` ((lo, hi) words, as TagSet stores them). */
   static build(pairs: Uint32Array, count: number): TagPrefilter {
-    const size = 2 ** Math.max(4, Math.ceil(Math.log2(Math.max(1, (count * BITS_PER_TAG) / 32))));
+    const size = wordsFor(count);
     const words = new Uint32Array(new SharedArrayBuffer(size * 4));
     const mask = size - 1;
     for (let i = 0; i < count; i++) words[pairs[2 * i]! & mask]! |= bitsOf(pairs[2 * i + 1]!);
     return new TagPrefilter(words);
   }
 
-  /** The filter another thread built (its `words`): the same memory, nothing copied or rebuilt. */
-  static fromShared(words: Uint32Array): TagPrefilter {
-    if (
-      !(words.buffer instanceof SharedArrayBuffer) ||
-      words.length < 16 ||
-      (words.length & (words.length - 1)) !== 0
-    ) {
+  /**
+   * The filter another thread built (its `words`) for a set of `count` tags: the same memory,
+   * nothing copied or rebuilt. A filter of another size is refused (it belongs to another set, and
+   * could say no for tags this set holds).
+   */
+  static fromShared(words: Uint32Array, count: number): TagPrefilter {
+    if (!(words.buffer instanceof SharedArrayBuffer) || words.length !== wordsFor(count)) {
       throw new Cce4longError("VALIDATION_FAILED", "shared tag prefilter has the wrong shape");
     }
     return new TagPrefilter(words);

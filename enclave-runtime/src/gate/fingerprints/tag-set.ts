@@ -38,7 +38,9 @@ export class TagSet {
     if (shared !== undefined) {
       this.#shift = shared.shift;
       this.#buckets = shared.buckets;
-      if (shared.prefilter !== undefined) this.#prefilter = TagPrefilter.fromShared(shared.prefilter);
+      if (shared.prefilter !== undefined) {
+        this.#prefilter = TagPrefilter.fromShared(shared.prefilter, sortedUnique.length);
+      }
       return;
     }
     const bits = Math.max(4, Math.min(24, Math.ceil(Math.log2(Math.max(1, sortedUnique.length))) - 1));
