@@ -10,11 +10,14 @@
 const SLOT = 4;
 const EMPTY = -1;
 const PACKED_MAX = 11;
+/** WORD_MASKS[n]: the low min(n, 4) bytes of a word. */
+const WORD_MASKS = Int32Array.from({ length: PACKED_MAX + 1 }, (_, n) => (n >= 4 ? -1 : (1 << (8 * n)) - 1));
 /** Top byte of the third key word of a long cell: above any packed length. */
 const LONG = 0xff << 24;
 
 export class ByteKeys {
   #source: Uint8Array = new Uint8Array(0);
+  #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   #slots = new Int32Array(SLOT << 12).fill(EMPTY);
   #mask = (1 << 12) - 1;
   #size = 0;
@@ -30,6 +33,7 @@ export class ByteKeys {
   /** The buffer that byte ranges point into. */
   setSource(bytes: Uint8Array): void {
     this.#source = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /** The id of source[start, end), or EMPTY; then add(id) gives that range this new id. */
@@ -39,8 +43,15 @@ export class ByteKeys {
     let k0 = 0;
     let k1 = 0;
     let k2 = 0;
-    if (len <= PACKED_MAX) {
-      // Little-endian bytes, the length in the top byte of the third word.
+    if (len <= PACKED_MAX && start + 3 * 4 <= src.length) {
+      // Little-endian bytes, the length in the top byte of the third word: three word reads masked
+      // to the cell's bytes (the bytes past the cell are in the buffer, so the reads stay inside it).
+      const view = this.#view;
+      k0 = view.getInt32(start, true) & WORD_MASKS[len]!;
+      k1 = len > 4 ? view.getInt32(start + 4, true) & WORD_MASKS[len - 4]! : 0;
+      k2 = (len > 8 ? view.getInt32(start + 8, true) & WORD_MASKS[len - 8]! : 0) | (len << 24);
+    } else if (len <= PACKED_MAX) {
+      // The same key near the end of the buffer, a byte at a time.
       let k = start;
       for (let shift = 0; k < end && shift < 32; shift += 8) k0 |= src[k++]! << shift;
       for (let shift = 0; k < end && shift < 32; shift += 8) k1 |= src[k++]! << shift;

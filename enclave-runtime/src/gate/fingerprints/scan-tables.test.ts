@@ -1,6 +1,7 @@
 /**
  * Tests of the scan's own tables (runs in Node under vitest): byte-keyed interning of CSV cells, the
- * per-level shingle value records, batched band lookups and the scan's band writer. Each is checked
+ * per-level shingle value records, batched band lookups (with and without their Bloom prefilter) and
+ * the scan's band writer. Each is checked
  * against the plain version it replaces (a Map of strings, has(), forEachBand of build.ts), so a
  * faster scan cannot drift from what ingest stored.
  */
@@ -8,8 +9,9 @@ import { describe, expect, it } from "vitest";
 import { ByteKeys } from "./byte-keys";
 import type { ShingleLevel } from "./params";
 import { ShingleValues } from "./shingle-values";
-import { forEachBand, RECORD_RANKS, RowValues, rankKey, writeBands } from "./shingles";
-import { TagList } from "./tag-set";
+import { forEachBand, forEachBandRanked, RECORD_RANKS, RowValues, rankKey, writeBands } from "./shingles";
+import { TagPrefilter } from "./tag-prefilter";
+import { TagList, TagSet } from "./tag-set";
 
 /** A deterministic pseudo-random stream (xorshift), so a failure replays. */
 function stream(seed: number): () => number {
@@ -128,6 +130,67 @@ describe("TagSet.hasEachPair", () => {
     }
     expect(found).toBeGreaterThanOrEqual(Math.floor(count / 3));
   });
+
+  it("answers as has() behind a prefilter, shared with another thread's copy, and the filter rarely lets a miss through", () => {
+    const next = stream(11);
+    const list = new TagList();
+    const members: [number, number][] = [];
+    for (let i = 0; i < 200_000; i++) {
+      const pair: [number, number] = [next(), next()];
+      members.push(pair);
+      list.add(pair[0], pair[1]);
+    }
+    const set = list.toSet();
+    set.addPrefilter();
+    const shared = set.shared();
+    expect(shared.prefilter).toBeInstanceOf(Uint32Array);
+    const copy = TagSet.fromShared(shared);
+    const filter = TagPrefilter.fromShared(shared.prefilter!, set.size);
+    const count = 60_000;
+    const pairs = new Uint32Array(2 * count);
+    for (let q = 0; q < count; q++) {
+      const m = members[next() % members.length]!;
+      const kind = q % 3;
+      pairs[2 * q] = kind === 0 ? m[0] : kind === 1 ? m[0] ^ 1 : next();
+      pairs[2 * q + 1] = kind === 2 ? next() : m[1];
+    }
+    for (const s of [set, copy]) {
+      const hits = new Uint8Array(count).fill(7);
+      s.hasEachPair(pairs, count, hits);
+      let found = 0;
+      let misses = 0;
+      let passed = 0;
+      for (let q = 0; q < count; q++) {
+        const member = set.has(pairs[2 * q]!, pairs[2 * q + 1]!);
+        expect(hits[q]).toBe(member ? 1 : 0);
+        found += hits[q]!;
+        if (!member) {
+          misses++;
+          if (filter.mayHave(pairs[2 * q]!, pairs[2 * q + 1]!)) passed++;
+        } else expect(filter.mayHave(pairs[2 * q]!, pairs[2 * q + 1]!)).toBe(true);
+      }
+      expect(found).toBeGreaterThanOrEqual(Math.floor(count / 3));
+      // At least 16 bits a tag, four bits a word: well under 1% of misses pass.
+      expect(passed / misses).toBeLessThan(0.01);
+    }
+  });
+
+  it("error: a shared prefilter of the wrong shape, or another set's, is refused", () => {
+    const refused = expect.objectContaining({ code: "VALIDATION_FAILED" });
+    expect(() => TagPrefilter.fromShared(new Uint32Array(new SharedArrayBuffer(4 * 24)), 10)).toThrow(
+      refused,
+    );
+    expect(() => TagPrefilter.fromShared(new Uint32Array(16), 10)).toThrow(refused); // not shared memory
+    const small = new TagList();
+    const large = new TagList();
+    for (let i = 0; i < 100_000; i++) large.add(i * 7919, i);
+    for (let i = 0; i < 100; i++) small.add(i, i);
+    const smallSet = small.toSet();
+    const largeSet = large.toSet();
+    largeSet.addPrefilter();
+    const mixed = { ...smallSet.shared(), prefilter: largeSet.shared().prefilter };
+    expect(() => TagSet.fromShared(mixed)).toThrow(refused);
+  });
 });
 
 describe("writeBands", () => {
@@ -158,5 +221,49 @@ describe("writeBands", () => {
       compared += written;
     }
     expect(compared).toBeGreaterThan(1000);
+  });
+
+  it("breaks rank ties as forEachBandRanked does (the earlier value), at three and four values a band", () => {
+    const next = stream(9);
+    const levels: ShingleLevel[] = [
+      { sig: 3, bands: 4, valuesPerBand: 4, maxValueShare: 0.02 },
+      { sig: 2, bands: 3, valuesPerBand: 3, maxValueShare: 0.05 },
+    ];
+    const values = new ShingleValues(levels.map((l) => l.bands));
+    const out = new Uint32Array(2 * 16);
+    let compared = 0;
+    let ties = 0;
+    for (let trial = 0; trial < 3000; trial++) {
+      const level = trial % 2;
+      const { bands } = levels[level]!;
+      const n = 3 + (next() % 12);
+      const row = new RowValues();
+      const at = new Int32Array(n + 2);
+      const from = 2;
+      const ranks = new Int32Array(n * bands);
+      for (let i = 0; i < n; i++) {
+        const lo = next();
+        const hi = trial % 5 === 0 ? 7 : next(); // some rows share the high word: order by the low one
+        row.add(lo, hi);
+        const record = values.intern(level, lo, hi);
+        at[from + i] = record;
+        for (let band = 0; band < bands; band++) {
+          // Ranks from a handful of values, negative ones too: ties everywhere.
+          const rank = (next() % 5) - 2;
+          values.data[record + RECORD_RANKS + band] = rank;
+          ranks[i * bands + band] = rank;
+        }
+      }
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < i; j++) if (ranks[i * bands] === ranks[j * bands]) ties++;
+      const expected: number[] = [];
+      forEachBandRanked(row, ranks, levels[level]!, level, (lo, hi) => expected.push(lo >>> 0, hi >>> 0));
+      const written = writeBands(at, from, n, values.data, levels[level]!, level, out, 0);
+      expect(written * 2).toBe(expected.length);
+      expect([...out.subarray(0, written * 2)]).toEqual(expected);
+      compared += written;
+    }
+    expect(compared).toBeGreaterThan(5000);
+    expect(ties).toBeGreaterThan(1000);
   });
 });

@@ -299,15 +299,18 @@ export class LeakageScanner {
     if (this.#rowShingles.length < n * L) this.#rowShingles = new Int32Array(n * L * 2);
     const rowShingles = this.#rowShingles;
     const counts = this.#levelCounts;
-    counts.fill(0);
-    for (let j = start; j < phraseStart; j++) {
-      const base = cells[j]! * W + INFO_SHINGLES;
-      for (let l = 0; l < L; l++) {
-        const at = info[base + l]!;
+    // Level by level, so the count stays in a local on the per-cell loop.
+    for (let l = 0; l < L; l++) {
+      const word = INFO_SHINGLES + l;
+      const into = l * n;
+      let count = 0;
+      for (let j = start; j < phraseStart; j++) {
+        const at = info[cells[j]! * W + word]!;
         if (at === NOT_SHINGLE || data[at + stampAt] === stamp) continue;
         data[at + stampAt] = stamp;
-        rowShingles[l * n + counts[l]!++] = at;
+        rowShingles[into + count++] = at;
       }
+      counts[l] = count;
     }
     const bands = this.#bands;
     bands.reserve(this.#bandsPerRow);

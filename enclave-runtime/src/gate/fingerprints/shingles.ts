@@ -5,7 +5,7 @@
  * same ones with good probability, whatever its column order or extra cells; the band's tag is the
  * fold of those values. Ingest stores band tags; a scan recomputes them from output rows.
  */
-import { bandRank, folded, foldSorted, insertSorted } from "./mix";
+import { bandRank, fmix32, folded, foldSorted, insertSorted } from "./mix";
 import type { ShingleLevel } from "./params";
 
 const BAND_DOMAIN = 0x5000;
@@ -152,6 +152,7 @@ export function writeBands(
   const r = level.valuesPerBand;
   if (n < r) return 0;
   const B = level.bands;
+  if (r === 4 && n <= POSITIONS) return writeBandsOfFour(at, from, n, data, levelIndex, B, out, first);
   const end = from + n;
   for (let band = 0; band < B; band++) {
     const rankAt = RECORD_RANKS + band;
@@ -239,4 +240,154 @@ function selectRestOfFour(at: Int32Array, from: number, end: number, data: Int32
   selected[1] = i1;
   selected[2] = i2;
   selected[3] = i3;
+}
+
+/** Positions a selection key can carry (rank * POSITIONS + position stays exact in a double). */
+const POSITIONS = 2 ** 20;
+
+function positionOf(key: number): number {
+  return key - Math.floor(key / POSITIONS) * POSITIONS;
+}
+const SIGN = 0x80000000 | 0;
+
+/**
+ * writeBands for four values a band (the default finest level, where nearly all of a scan's bands
+ * are), with everything in local variables: the selection (the lowest four ranks, a later equal
+ * rank never displacing an earlier one, as the insertion of forEachBandRanked, kept as four
+ * rank-and-position keys), the four sorted by tag (a five-comparison sorting network on unsigned
+ * 64-bit order), and foldSorted's fold written out for four. Same tags; module-level scratch arrays
+ * and eight integer locals cost loads, bounds checks and register spills on the hottest loop.
+ */
+function writeBandsOfFour(
+  at: Int32Array,
+  from: number,
+  n: number,
+  data: Int32Array,
+  levelIndex: number,
+  B: number,
+  out: Uint32Array,
+  first: number,
+): number {
+  const end = from + n;
+  for (let band = 0; band < B; band++) {
+    const rankAt = RECORD_RANKS + band;
+    // Keys rank * POSITIONS + position: distinct, and ordered as (rank, position), which is the
+    // insertion's order (a later equal rank never displaces an earlier one). Doubles, exact below
+    // 2^53, so the four live in floating-point registers instead of eight integers spilling.
+    let k0 = Number.POSITIVE_INFINITY;
+    let k1 = Number.POSITIVE_INFINITY;
+    let k2 = Number.POSITIVE_INFINITY;
+    let k3 = Number.POSITIVE_INFINITY;
+    for (let i = from; i < end; i++) {
+      const key = data[at[i]! + rankAt]! * POSITIONS + (i - from);
+      if (key >= k3) continue;
+      if (key >= k2) {
+        k3 = key;
+        continue;
+      }
+      k3 = k2;
+      if (key >= k1) {
+        k2 = key;
+        continue;
+      }
+      k2 = k1;
+      if (key >= k0) {
+        k1 = key;
+        continue;
+      }
+      k1 = k0;
+      k0 = key;
+    }
+    const i0 = from + positionOf(k0);
+    const i1 = from + positionOf(k1);
+    const i2 = from + positionOf(k2);
+    const i3 = from + positionOf(k3);
+    // The four tags as sign-flipped words, so signed comparisons order them as unsigned.
+    let k = at[i0]!;
+    let h0 = data[k + RECORD_HI]! ^ SIGN;
+    let l0 = data[k + RECORD_LO]! ^ SIGN;
+    k = at[i1]!;
+    let h1 = data[k + RECORD_HI]! ^ SIGN;
+    let l1 = data[k + RECORD_LO]! ^ SIGN;
+    k = at[i2]!;
+    let h2 = data[k + RECORD_HI]! ^ SIGN;
+    let l2 = data[k + RECORD_LO]! ^ SIGN;
+    k = at[i3]!;
+    let h3 = data[k + RECORD_HI]! ^ SIGN;
+    let l3 = data[k + RECORD_LO]! ^ SIGN;
+    let th = 0;
+    let tl = 0;
+    // Sorting network (0,1) (2,3) (0,2) (1,3) (1,2): ascending (h, l).
+    if (h0 > h1 || (h0 === h1 && l0 > l1)) {
+      th = h0;
+      tl = l0;
+      h0 = h1;
+      l0 = l1;
+      h1 = th;
+      l1 = tl;
+    }
+    if (h2 > h3 || (h2 === h3 && l2 > l3)) {
+      th = h2;
+      tl = l2;
+      h2 = h3;
+      l2 = l3;
+      h3 = th;
+      l3 = tl;
+    }
+    if (h0 > h2 || (h0 === h2 && l0 > l2)) {
+      th = h0;
+      tl = l0;
+      h0 = h2;
+      l0 = l2;
+      h2 = th;
+      l2 = tl;
+    }
+    if (h1 > h3 || (h1 === h3 && l1 > l3)) {
+      th = h1;
+      tl = l1;
+      h1 = h3;
+      l1 = l3;
+      h3 = th;
+      l3 = tl;
+    }
+    if (h1 > h2 || (h1 === h2 && l1 > l2)) {
+      th = h1;
+      tl = l1;
+      h1 = h2;
+      l1 = l2;
+      h2 = th;
+      l2 = tl;
+    }
+    // foldSorted(4, domain) of (l0 ^ SIGN, h0 ^ SIGN) .. (l3 ^ SIGN, h3 ^ SIGN).
+    const domain = BAND_DOMAIN + levelIndex * 64 + band;
+    let a = 0x9e3779b9 ^ Math.imul(domain, 0x85ebca6b);
+    let b = 0x7f4a7c15 ^ Math.imul(domain + 4, 0xc2b2ae35);
+    let lo = l0 ^ SIGN;
+    let hi = h0 ^ SIGN;
+    a = Math.imul(((a ^ lo) << 15) | ((a ^ lo) >>> 17), 0xcc9e2d51) ^ hi;
+    b = Math.imul(((b ^ hi) << 13) | ((b ^ hi) >>> 19), 0x1b873593) ^ lo;
+    a = (a + b) | 0;
+    b = (b + a) | 0;
+    lo = l1 ^ SIGN;
+    hi = h1 ^ SIGN;
+    a = Math.imul(((a ^ lo) << 15) | ((a ^ lo) >>> 17), 0xcc9e2d51) ^ hi;
+    b = Math.imul(((b ^ hi) << 13) | ((b ^ hi) >>> 19), 0x1b873593) ^ lo;
+    a = (a + b) | 0;
+    b = (b + a) | 0;
+    lo = l2 ^ SIGN;
+    hi = h2 ^ SIGN;
+    a = Math.imul(((a ^ lo) << 15) | ((a ^ lo) >>> 17), 0xcc9e2d51) ^ hi;
+    b = Math.imul(((b ^ hi) << 13) | ((b ^ hi) >>> 19), 0x1b873593) ^ lo;
+    a = (a + b) | 0;
+    b = (b + a) | 0;
+    lo = l3 ^ SIGN;
+    hi = h3 ^ SIGN;
+    a = Math.imul(((a ^ lo) << 15) | ((a ^ lo) >>> 17), 0xcc9e2d51) ^ hi;
+    b = Math.imul(((b ^ hi) << 13) | ((b ^ hi) >>> 19), 0x1b873593) ^ lo;
+    a = (a + b) | 0;
+    b = (b + a) | 0;
+    out[2 * (first + band)] = fmix32(a ^ 4);
+    out[2 * (first + band) + 1] = fmix32(b + Math.imul(4, 0x27d4eb2f));
+  }
+  return B;
 }

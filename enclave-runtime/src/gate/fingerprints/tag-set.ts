@@ -1,16 +1,20 @@
 /**
  * A compact, immutable set of 64-bit tags (runs inside the TEE): sorted unique tags in one
  * BigUint64Array (8 bytes a tag, stored as is), looked up through a bucket table on the top bits so
- * a lookup is a short scan with 32-bit arithmetic and no BigInt. Both tables live in
- * SharedArrayBuffers, so the gate's scan workers (parallel-scan/) read the same memory instead of a copy.
+ * a lookup is a short scan with 32-bit arithmetic and no BigInt. A set looked up in bulk (the band
+ * set) can have a Bloom prefilter in front (tag-prefilter.ts). All tables live in SharedArrayBuffers,
+ * so the gate's scan workers (parallel-scan/) read the same memory instead of a copy.
  */
 import { Cce4longError } from "@cce4long/protocol";
+import { TagPrefilter } from "./tag-prefilter";
 
 /** What a worker thread needs to use a set without copying or rebuilding it (postMessage shares both). */
 export interface SharedTagSet {
   tags: BigUint64Array;
   buckets: Uint32Array;
   shift: number;
+  /** The prefilter's words, when the set has one (addPrefilter). */
+  prefilter?: Uint32Array;
 }
 
 function sharedBigUint64(length: number): BigUint64Array {
@@ -26,6 +30,7 @@ export class TagSet {
   readonly #words: Uint32Array;
   readonly #shift: number;
   readonly #buckets: Uint32Array;
+  #prefilter: TagPrefilter | null = null;
 
   private constructor(sortedUnique: BigUint64Array, shared?: SharedTagSet) {
     this.tags = sortedUnique;
@@ -33,6 +38,9 @@ export class TagSet {
     if (shared !== undefined) {
       this.#shift = shared.shift;
       this.#buckets = shared.buckets;
+      if (shared.prefilter !== undefined) {
+        this.#prefilter = TagPrefilter.fromShared(shared.prefilter, sortedUnique.length);
+      }
       return;
     }
     const bits = Math.max(4, Math.min(24, Math.ceil(Math.log2(Math.max(1, sortedUnique.length))) - 1));
@@ -96,7 +104,17 @@ export class TagSet {
 
   /** The set's tables for a worker thread (see fromShared). */
   shared(): SharedTagSet {
-    return { tags: this.tags, buckets: this.#buckets, shift: this.#shift };
+    const shared: SharedTagSet = { tags: this.tags, buckets: this.#buckets, shift: this.#shift };
+    if (this.#prefilter !== null) shared.prefilter = this.#prefilter.words;
+    return shared;
+  }
+
+  /**
+   * Puts a Bloom prefilter in front of hasEachPair (built once; a set given by fromShared keeps the
+   * other thread's). For a set looked up in bulk and mostly missed: the band set.
+   */
+  addPrefilter(): void {
+    this.#prefilter ??= TagPrefilter.build(this.#words, this.tags.length);
   }
 
   get size(): number {
@@ -124,13 +142,42 @@ export class TagSet {
    * or 0. Same answers as has(), in a better order: queries are bucketed by the top 16 bits of their
    * high word first, so a large set is swept from start to end instead of being hit at random (a
    * random lookup in tens of MiB is a cache miss or two; a sweep is read ahead by the hardware, and
-   * the queries of one bucket meet in a few KiB of the set).
+   * the queries of one bucket meet in a few KiB of the set). With a prefilter, only the queries it
+   * lets through are sorted and looked up; the others are misses.
    */
   hasEachPair(pairs: Uint32Array, count: number, hits: Uint8Array): void {
-    const sorted = sortByTopBits(pairs, count);
-    const { los, his, queries } = sorted;
-    for (let i = 0; i < count; i++) hits[queries[i]!] = this.has(los[i]!, his[i]!) ? 1 : 0;
+    const filter = this.#prefilter;
+    if (filter === null) {
+      const { los, his, queries } = sortByTopBits(pairs, count);
+      for (let i = 0; i < count; i++) hits[queries[i]!] = this.has(los[i]!, his[i]!) ? 1 : 0;
+      return;
+    }
+    const passed = passedQueries(count);
+    let n = 0;
+    for (let q = 0; q < count; q++) {
+      const lo = pairs[2 * q]!;
+      const hi = pairs[2 * q + 1]!;
+      hits[q] = 0;
+      if (!filter.mayHave(lo, hi)) continue;
+      passed.pairs[2 * n] = lo;
+      passed.pairs[2 * n + 1] = hi;
+      passed.origins[n++] = q;
+    }
+    const { los, his, queries } = sortByTopBits(passed.pairs, n);
+    const origins = passed.origins;
+    for (let i = 0; i < n; i++) hits[origins[queries[i]!]!] = this.has(los[i]!, his[i]!) ? 1 : 0;
   }
+}
+
+/** Queries a prefilter let through: their (lo, hi) words and their index in the caller's order (reused). */
+const passed = { pairs: new Uint32Array(2 << 12), origins: new Uint32Array(1 << 12) };
+
+function passedQueries(count: number): typeof passed {
+  if (passed.origins.length < count) {
+    passed.pairs = new Uint32Array(4 * count);
+    passed.origins = new Uint32Array(2 * count);
+  }
+  return passed;
 }
 
 const TOP_BITS = 16;

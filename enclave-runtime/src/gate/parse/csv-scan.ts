@@ -83,7 +83,7 @@ export function readCsvLayout(bytes: Uint8Array): CsvLayout {
   let i = startsWithBom(bytes, 0) ? 3 : 0;
   if (startsWithBom(bytes, i)) i += 3;
   const header: string[] = [];
-  const bodyStart = readRecords(bytes, i, bytes.length, sep, null, header);
+  const bodyStart = readHeader(bytes, i, bytes.length, sep, header);
   return { sep, header, bodyStart };
 }
 
@@ -101,100 +101,126 @@ export function scanCsvRecords(
 ): LeakageScan {
   const scanner = new LeakageScanner(index, layout.header);
   scanner.values.setSource(bytes);
-  readRecords(bytes, from, to, layout.sep, scanner, null);
+  readBody(bytes, from, to, layout.sep, scanner);
   return scanner.finish();
 }
 
 /**
- * Reads records of bytes[from, to). With `header` given, reads only up to the end of the header
- * record (skipping empty lines before it), collects its cells there and returns where it ended;
- * otherwise every record goes to `scanner` as a row and it returns `to`. Never reads at or past `to`.
+ * Reads the header record from `from`: skips empty lines before it, collects its cells into
+ * `header` and returns where it ended (or `to`). Never reads at or past `to`.
  */
-function readRecords(
-  bytes: Uint8Array,
-  from: number,
-  to: number,
-  sep: number,
-  scanner: LeakageScanner | null,
-  header: string[] | null,
-): number {
+function readHeader(bytes: Uint8Array, from: number, to: number, sep: number, header: string[]): number {
+  const n = to;
+  let i = from;
+  while (i < n) {
+    let value: string;
+    if (bytes[i] === QUOTE) {
+      value = readQuotedCell(bytes, i, n, sep);
+      i = quotedCellEnd[0]!;
+    } else {
+      let k = i;
+      while (k < n && bytes[k] !== sep && bytes[k] !== LF && bytes[k] !== CR) k++;
+      value = utf8.decode(bytes.subarray(i, k));
+      i = k;
+    }
+    header.push(value);
+    const c = i < n ? bytes[i] : -1;
+    if (c === sep) {
+      i++;
+      if (i === n) header.push("");
+      continue;
+    }
+    if (c === CR) i++;
+    if (i < n && bytes[i] === LF) i++;
+    if (header.length === 1 && header[0] === "")
+      header.length = 0; // an empty line: parseCsv skips it
+    else return i;
+  }
+  if (header.length === 1 && header[0] === "") header.length = 0;
+  return n;
+}
+
+/**
+ * Reads every record of bytes[from, to) into `scanner` as a row (parseCsv's records: an empty line
+ * is dropped). Never reads at or past `to`. The scan's hottest loop over the bytes: no closures,
+ * its state in locals; unquoted cells go to the scanner as byte ranges.
+ */
+function readBody(bytes: Uint8Array, from: number, to: number, sep: number, scanner: LeakageScanner): void {
   const n = to;
   let i = from;
   // The record being read: its cells so far, and whether its first cell is empty.
   let cells = 0;
   let firstEmpty = false;
-  const cellText = (start: number, end: number) => utf8.decode(bytes.subarray(start, end));
-  const inHeader = header !== null;
-  let headerDone = false;
-  const pushText = (value: string) => {
-    if (inHeader) header.push(value);
-    else scanner!.stringCell(value);
-    if (cells++ === 0) firstEmpty = value === "";
-  };
-  const finishRecord = () => {
-    const emptyLine = cells === 1 && firstEmpty; // parseCsv skips it
-    if (inHeader) {
-      if (emptyLine) header.length = 0;
-      else headerDone = true;
-    } else if (emptyLine) scanner!.dropRow();
-    else scanner!.endRow();
-    cells = 0;
-  };
   while (i < n) {
     if (bytes[i] === QUOTE) {
-      // Quoted field: "" is a quote; anything between the closing quote and the separator is kept.
-      let out = "";
-      let j = i + 1;
-      for (;;) {
-        const q = bytes.indexOf(QUOTE, j);
-        if (q < 0 || q >= n) {
-          out += cellText(j, n);
-          j = n;
-          break;
-        }
-        out += cellText(j, q);
-        if (q + 1 < n && bytes[q + 1] === QUOTE) {
-          out += '"';
-          j = q + 2;
-        } else {
-          j = q + 1;
-          break;
-        }
-      }
-      let k = j;
-      while (k < n && bytes[k] !== sep && bytes[k] !== LF && bytes[k] !== CR) k++;
-      pushText(out + cellText(j, k));
-      i = k;
+      const value = readQuotedCell(bytes, i, n, sep);
+      i = quotedCellEnd[0]!;
+      scanner.stringCell(value);
+      if (cells++ === 0) firstEmpty = value === "";
     } else {
       let k = i;
       for (; k < n; k++) {
         const c = bytes[k]!;
         if (c === sep || c === LF || c === CR) break;
       }
-      if (inHeader) pushText(cellText(i, k));
-      else {
-        scanner!.byteCell(i, k);
-        if (cells++ === 0) firstEmpty = k === i;
-      }
+      scanner.byteCell(i, k);
+      if (cells++ === 0) firstEmpty = k === i;
       i = k;
     }
-    const c = i < n ? bytes[i] : -1;
+    const c = i < n ? bytes[i]! : -1;
     if (c === sep) {
       i++;
       if (i === n) {
-        if (inHeader) pushText("");
-        else {
-          scanner!.byteCell(n, n);
-          cells++;
-        }
+        // A separator ends the bytes: an empty last cell, and the record ends here (not an empty
+        // line, it has two cells). Ending it here keeps the loop the only exit: a check after the
+        // loop runs once a call and threw away the optimized code every time (no type feedback).
+        scanner.byteCell(n, n);
+        scanner.endRow();
       }
       continue;
     }
     if (c === CR) i++;
     if (i < n && bytes[i] === LF) i++;
-    finishRecord();
-    if (headerDone) return i;
+    if (cells === 1 && firstEmpty) scanner.dropRow();
+    else scanner.endRow();
+    cells = 0;
   }
-  if (cells > 0) finishRecord();
-  return n;
+}
+
+/**
+ * quotedCellEnd[0]: where the cell readQuotedCell read ended (the separator, line end or `to` after
+ * it). An array element, not a module variable: the first write to a variable V8 has seen constant
+ * throws away the optimized code of every reader that assumed it.
+ */
+const quotedCellEnd = new Int32Array(1);
+
+/**
+ * The text of the quoted cell opening at bytes[at]: "" is a quote, anything between the closing
+ * quote and the separator is kept, a quote never closed runs to `to`. Sets quotedCellEnd.
+ */
+function readQuotedCell(bytes: Uint8Array, at: number, to: number, sep: number): string {
+  const n = to;
+  const cellText = (start: number, end: number) => utf8.decode(bytes.subarray(start, end));
+  let out = "";
+  let j = at + 1;
+  for (;;) {
+    const q = bytes.indexOf(QUOTE, j);
+    if (q < 0 || q >= n) {
+      out += cellText(j, n);
+      j = n;
+      break;
+    }
+    out += cellText(j, q);
+    if (q + 1 < n && bytes[q + 1] === QUOTE) {
+      out += '"';
+      j = q + 2;
+    } else {
+      j = q + 1;
+      break;
+    }
+  }
+  let k = j;
+  while (k < n && bytes[k] !== sep && bytes[k] !== LF && bytes[k] !== CR) k++;
+  quotedCellEnd[0] = k;
+  return out + cellText(j, k);
 }
