@@ -88,6 +88,24 @@ describe("a held output set survives a restart", () => {
     expect(await new SealedOutputVault({ stateDir, key: vaultKey() }).get(JOB)).toBeUndefined();
   });
 
+  it("two reads racing after a restart share one load: neither gets bytes the other zeroed", async () => {
+    await new SealedOutputVault({ stateDir, key: vaultKey() }).put(JOB, files());
+    const restarted = new SealedOutputVault({ stateDir, key: vaultKey() });
+    const [a, b] = await Promise.all([restarted.get(JOB), restarted.get(JOB)]);
+    expect(a).toBe(b);
+    expect(new TextDecoder().decode(a?.[0]?.bytes)).toBe(secret);
+  });
+
+  it("a wipe during a load does not bring the wiped bytes back", async () => {
+    await new SealedOutputVault({ stateDir, key: vaultKey() }).put(JOB, files());
+    const restarted = new SealedOutputVault({ stateDir, key: vaultKey() });
+    const loading = restarted.get(JOB);
+    await restarted.wipe(JOB);
+    const loaded = await loading;
+    expect(loaded === undefined || loaded.every((f) => f.bytes.every((byte) => byte === 0))).toBe(true);
+    expect(await restarted.get(JOB)).toBeUndefined();
+  });
+
   it("a set waiting for a reviewer is approved and released after the Privacy Plane restarts", async () => {
     const h = harness({
       store: new FileReviewStore(stateDir),

@@ -28,6 +28,9 @@ export class SealedOutputVault implements OutputVault {
   readonly #dir: string;
   readonly #key: () => Promise<DatasetKey>;
   readonly #memory = new MemoryOutputVault();
+  readonly #loading = new Map<string, Promise<readonly VaultFile[] | undefined>>();
+  /** Bumped by every put and wipe of a job, so a load that ran meanwhile does not bring back old bytes. */
+  readonly #generations = new Map<string, number>();
   #ready: Promise<unknown> | undefined;
 
   constructor(options: SealedOutputVaultOptions) {
@@ -37,6 +40,7 @@ export class SealedOutputVault implements OutputVault {
 
   async put(jobId: string, files: readonly VaultFile[]): Promise<void> {
     const id = checkedJobId(jobId);
+    this.#bump(id);
     const plaintext = encodeOutputSet(id, files);
     const key = await this.#key();
     let sealed: Uint8Array;
@@ -59,6 +63,17 @@ export class SealedOutputVault implements OutputVault {
     const id = checkedJobId(jobId);
     const held = this.#memory.held(id);
     if (held !== undefined) return held;
+    // One load per job at a time: a second load's put() would zero the files the first one returned.
+    let loading = this.#loading.get(id);
+    if (loading === undefined) {
+      loading = this.#load(id).finally(() => this.#loading.delete(id));
+      this.#loading.set(id, loading);
+    }
+    return loading;
+  }
+
+  async #load(id: string): Promise<readonly VaultFile[] | undefined> {
+    const generation = this.#generation(id);
     let sealed: Uint8Array;
     try {
       sealed = await readFile(this.#path(id));
@@ -77,6 +92,11 @@ export class SealedOutputVault implements OutputVault {
     }
     try {
       const files = decodeOutputSet(id, plaintext);
+      if (this.#generation(id) !== generation) {
+        // Replaced or wiped while this load ran: what it read is no longer the held set.
+        for (const file of files) file.bytes.fill(0);
+        return this.#memory.held(id);
+      }
       await this.#memory.put(id, files);
       return files;
     } finally {
@@ -86,8 +106,19 @@ export class SealedOutputVault implements OutputVault {
 
   async wipe(jobId: string): Promise<void> {
     const id = checkedJobId(jobId);
+    this.#bump(id);
     this.#memory.forget(id);
+    // Nothing can be loading it any more once no load is in flight: the counter may go.
+    if (!this.#loading.has(id)) this.#generations.delete(id);
     await rm(this.#path(id), { force: true });
+  }
+
+  #generation(jobId: string): number {
+    return this.#generations.get(jobId) ?? 0;
+  }
+
+  #bump(jobId: string): void {
+    this.#generations.set(jobId, this.#generation(jobId) + 1);
   }
 
   #path(jobId: string): string {
