@@ -27,6 +27,8 @@ export interface TrackedJob {
   dispatched: Promise<void>;
   markDispatched(): void;
   timer?: NodeJS.Timeout;
+  /** The spec's run-time limit (kept apart from the spec, so a restored job still has it). */
+  timeoutSeconds?: number;
   /** Unix ms of the armed deadline, and what it waits for. */
   deadlineAt?: number;
   waitingFor?: TrackedSnapshot["waitingFor"];
@@ -95,7 +97,8 @@ export class JobTracker implements KeyReleaseHooks {
         waitingFor,
         remainingMs: remaining,
       });
-      this.#arm(job, remaining, waitingFor);
+      // The entry on disk already says this: no rewrite of every job at start-up.
+      this.#arm(job, remaining, waitingFor, { journal: false });
     }
     return snapshots.length;
   }
@@ -133,7 +136,11 @@ export class JobTracker implements KeyReleaseHooks {
   dispatched(jobId: Hex, details: { instanceRef: InstanceRef; spec: JobSpec }): void {
     const job = this.get(jobId);
     if (!job) return;
-    Object.assign(job, { phase: "dispatched", ...details });
+    Object.assign(job, {
+      phase: "dispatched",
+      ...details,
+      timeoutSeconds: details.spec.resources.timeoutSeconds,
+    });
     job.markDispatched();
     this.#arm(job, this.#options.keyReleaseTimeoutMs, "key release");
   }
@@ -161,7 +168,7 @@ export class JobTracker implements KeyReleaseHooks {
     const job = this.get(jobId)!;
     Object.assign(job, { phase: "key-released", ...release });
     job.markDispatched();
-    const specSeconds = job.spec?.resources.timeoutSeconds ?? 3600;
+    const specSeconds = job.timeoutSeconds ?? job.spec?.resources.timeoutSeconds ?? 3600;
     this.#arm(job, specSeconds * 1000 + this.#options.jobGraceMs, "outputs");
   }
 
@@ -177,8 +184,9 @@ export class JobTracker implements KeyReleaseHooks {
     if (!job) return;
     clearTimeout(job.timer);
     job.phase = "finished";
-    this.#journal(job.jobId, null);
     await this.#destroy(job);
+    // Forgotten only once the VM is gone: a crash before this leaves the entry, and a restart retries.
+    this.#journal(job.jobId, null);
   }
 
   /** Tears the job down and records its failure on-chain (best effort; logged, never thrown). */
@@ -188,7 +196,6 @@ export class JobTracker implements KeyReleaseHooks {
       clearTimeout(job.timer);
       job.phase = "finished";
       job.markDispatched();
-      this.#journal(job.jobId, null);
       await this.#destroy(job);
     }
     try {
@@ -197,6 +204,9 @@ export class JobTracker implements KeyReleaseHooks {
     } catch (error) {
       this.#options.log("job.fail-record-failed", { jobId, reason, why, error: messageOf(error) });
     }
+    // Forgotten only once the VM is gone and the failure recorded (or tried): a crash before this
+    // leaves the entry, and the restarted process fails the job again.
+    if (job) this.#journal(job.jobId, null);
   }
 
   /** Stops every timer (service shutdown). VMs keep their provider-side hard deadline. */
@@ -204,7 +214,12 @@ export class JobTracker implements KeyReleaseHooks {
     for (const job of this.#jobs.values()) clearTimeout(job.timer);
   }
 
-  #arm(job: TrackedJob, ms: number, waitingFor: TrackedSnapshot["waitingFor"]): void {
+  #arm(
+    job: TrackedJob,
+    ms: number,
+    waitingFor: TrackedSnapshot["waitingFor"],
+    options: { journal: boolean } = { journal: true },
+  ): void {
     clearTimeout(job.timer);
     job.deadlineAt = this.#now() + ms;
     job.waitingFor = waitingFor;
@@ -213,13 +228,14 @@ export class JobTracker implements KeyReleaseHooks {
       void this.fail(job.jobId, JobFailureReason.Timeout, `no ${waitingFor} within ${ms} ms`);
     }, ms);
     job.timer.unref();
-    if (job.phase === "dispatched" || job.phase === "key-released") {
+    if (options.journal && (job.phase === "dispatched" || job.phase === "key-released")) {
       this.#journal(job.jobId, {
         jobId: job.jobId,
         phase: job.phase,
         deadlineAt: job.deadlineAt,
         waitingFor,
         ...(job.instanceRef === undefined ? {} : { instanceRef: job.instanceRef }),
+        ...(job.timeoutSeconds === undefined ? {} : { timeoutSeconds: job.timeoutSeconds }),
         ...(job.outputsTokenHash === undefined ? {} : { outputsTokenHash: job.outputsTokenHash }),
         ...(job.measurementId === undefined ? {} : { measurementId: job.measurementId }),
         ...(job.claims === undefined ? {} : { claims: job.claims }),

@@ -126,6 +126,48 @@ describe("launched jobs survive a restart", () => {
     second.tracker.stop();
   });
 
+  it("a restored job keeps its spec's time limit for the outputs deadline armed at key release", async () => {
+    const first = process_();
+    first.tracker.claim(JOB);
+    first.tracker.dispatched(JOB, { instanceRef: "gce:cce4long-job-1", spec });
+    await first.tracker.settled();
+    first.tracker.stop();
+    const second = process_();
+    await second.tracker.restore();
+    second.tracker.keyReleased(JOB, {
+      outputsTokenHash: keccak256(stringToBytes("token")),
+      measurementId: keccak256(stringToBytes("measurement")),
+      claims,
+    });
+    // spec.resources.timeoutSeconds is 60 (not the 3600 s fallback), the grace 0.
+    expect(second.tracker.get(JOB)?.deadlineAt).toBe(clock.now + 60_000);
+    second.tracker.stop();
+  });
+
+  it("restoring writes nothing: the entries on disk already say it", async () => {
+    const saved: string[] = [];
+    const file = new FileTrackerJournal(stateDir);
+    const recording: TrackerJournal = {
+      save: async (snapshot) => {
+        saved.push(snapshot.jobId);
+        await file.save(snapshot);
+      },
+      remove: (jobId) => file.remove(jobId),
+      load: (onCorrupt) => file.load(onCorrupt),
+    };
+    const first = process_(recording);
+    first.tracker.claim(JOB);
+    first.tracker.dispatched(JOB, { instanceRef: "gce:cce4long-job-1", spec });
+    await first.tracker.settled();
+    first.tracker.stop();
+    expect(saved).toEqual([JOB]);
+    const second = process_(recording);
+    await second.tracker.restore();
+    await second.tracker.settled();
+    expect(saved).toEqual([JOB]);
+    second.tracker.stop();
+  });
+
   it("a finished job is forgotten: nothing to restore", async () => {
     const first = process_();
     first.tracker.claim(JOB);

@@ -18,6 +18,8 @@ export const TrackedSnapshotSchema = z.strictObject({
   jobId: Bytes32,
   phase: z.enum(["dispatched", "key-released"]),
   instanceRef: z.string().min(1).max(1024).optional(),
+  /** The spec's run-time limit, for the outputs deadline armed at key release. */
+  timeoutSeconds: z.number().int().positive().optional(),
   /** Unix milliseconds: when the job fails unless the VM has moved on. */
   deadlineAt: z.number().int().nonnegative(),
   waitingFor: z.enum(["key release", "outputs"]),
@@ -62,16 +64,18 @@ export class FileTrackerJournal implements TrackerJournal {
     const snapshots: TrackedSnapshot[] = [];
     for (const name of (await readdir(this.#dir)).filter((n) => JOB_FILE.test(n)).sort()) {
       const file = join(this.#dir, name);
+      // A read error (EIO, EACCES) is thrown, not taken for damage: the entry must not be lost to it.
+      const text = await readFile(file, "utf8");
       let why: string;
       try {
-        const parsed = TrackedSnapshotSchema.safeParse(JSON.parse(await readFile(file, "utf8")));
+        const parsed = TrackedSnapshotSchema.safeParse(JSON.parse(text));
         if (parsed.success && `${parsed.data.jobId}.json` === name) {
           snapshots.push(parsed.data as TrackedSnapshot);
           continue;
         }
         why = parsed.success ? "names another job" : "does not match the schema";
-      } catch (error) {
-        why = error instanceof SyntaxError ? "is not JSON" : "cannot be read";
+      } catch {
+        why = "is not JSON";
       }
       await rename(file, `${file}.corrupt`);
       onCorrupt(name, why);

@@ -16,6 +16,8 @@ export interface OutputVault {
   get(jobId: string): Promise<readonly VaultFile[] | undefined>;
   /** Overwrites the bytes with zeros and forgets them. */
   wipe(jobId: string): Promise<void>;
+  /** The job ids with a set held (for the sweeper's clean-up of sets no record needs). */
+  list(): Promise<string[]>;
 }
 
 export class MemoryOutputVault implements OutputVault {
@@ -32,6 +34,10 @@ export class MemoryOutputVault implements OutputVault {
 
   async wipe(jobId: string): Promise<void> {
     this.forget(jobId);
+  }
+
+  async list(): Promise<string[]> {
+    return [...this.#files.keys()];
   }
 
   /** get() without the promise, for the sealed vault's cache. */

@@ -5,7 +5,7 @@
  * move to released. Each step can be retried after a crash without a second, different release:
  * once the hash is remembered it is the only one ever recorded.
  */
-import { Cce4longError, JobFailureReason, JobStatus } from "@cce4long/protocol";
+import { Cce4longError, isCce4longError, JobFailureReason, JobStatus } from "@cce4long/protocol";
 import type { Hex } from "viem";
 import { sealOutputs, storeResults } from "../delivery/deliver-results";
 import { buildManifestBody } from "../manifest/build-manifest";
@@ -25,7 +25,18 @@ export async function releaseOutputs(service: ReviewService, jobId: Hex): Promis
     });
   }
   if (record.release === null) {
-    const files = await deps.vault.get(jobId);
+    let files: Awaited<ReturnType<typeof deps.vault.get>>;
+    let lost = "outputs lost before release";
+    try {
+      files = await deps.vault.get(jobId);
+    } catch (error) {
+      // A held set that no longer opens (damaged, or sealed under another key root) never will:
+      // the job fails instead of every sweep retrying a release that cannot happen.
+      if (!isCce4longError(error) || error.code !== "OUTPUT_VAULT_CORRUPT") throw error;
+      deps.log("review.vault-corrupt", { jobId, error: error.message });
+      files = undefined;
+      lost = "the outputs held for review could not be opened";
+    }
     if (files === undefined) {
       // Without a state folder outputs live only in memory: after a restart there is nothing to release.
       return service.stepUnlocked(jobId, "failed", {
@@ -34,7 +45,7 @@ export async function releaseOutputs(service: ReviewService, jobId: Hex): Promis
           send: () => deps.chain.recordFailed(jobId, JobFailureReason.Internal),
         },
         update: (r) => {
-          r.failure = { reason: JobFailureReason.Internal, message: "outputs lost before release" };
+          r.failure = { reason: JobFailureReason.Internal, message: lost };
         },
       });
     }

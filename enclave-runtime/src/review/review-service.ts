@@ -162,6 +162,7 @@ export class ReviewService {
       // Held before the record names them: a record in "submitted" always has its outputs.
       await this.deps.vault.put(jobId, files);
       if (!(await this.deps.store.compareAndSet(jobId, existing?.revision ?? 0, record))) {
+        await this.deps.vault.wipe(jobId);
         throw new Cce4longError("CONFLICT", "The review changed meanwhile; try again");
       }
       await this.#emit(record, existing?.state ?? null, existing ? "resubmitted" : "accepted", {});
@@ -209,6 +210,7 @@ export class ReviewService {
       };
       await this.deps.vault.put(jobId, files);
       if (!(await this.deps.store.compareAndSet(jobId, 0, fresh))) {
+        await this.deps.vault.wipe(jobId);
         throw new Cce4longError("CONFLICT", "The review changed meanwhile; try again");
       }
       let txHash: Hex;
@@ -370,6 +372,18 @@ export class ReviewService {
       } catch (error) {
         this.deps.log("review.sweep-failed", { jobId: record.jobId, error: (error as Error).message });
       }
+    }
+    // Held sets no record needs any more (a crash between the final step and its wipe, or a refused
+    // write): wiped under the job's lock, which accept() holds from its put to its record write.
+    for (const jobId of await this.deps.vault.list()) {
+      await this.#locked(jobId, async () => {
+        const record = await this.deps.store.get(jobId);
+        if (record !== undefined && !isFinal(record.state)) return;
+        await this.deps.vault.wipe(jobId);
+        this.deps.log("review.vault-orphan-wiped", { jobId, state: record?.state ?? null });
+      }).catch((error: unknown) =>
+        this.deps.log("review.sweep-failed", { jobId, error: (error as Error).message }),
+      );
     }
   }
 

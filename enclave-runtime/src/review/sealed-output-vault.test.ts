@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { JobFailureReason } from "@cce4long/protocol";
 import { encryptBuffer } from "@cce4long/sealing";
 import { keyFingerprint } from "@cce4long/sealing/keys/derive";
 import { OUTPUT_VAULT_KEY_ID } from "@cce4long/sealing/keys/labels";
@@ -147,6 +148,56 @@ describe("a held output set survives a restart", () => {
     );
     expect(new TextDecoder().decode(plain)).toBe(new TextDecoder().decode(FILES[0]!.bytes));
     expect(await readdir(join(stateDir, "output-vault"))).toEqual([]);
+  });
+});
+
+describe("the sweeper and a set that cannot be opened", () => {
+  it("wipes held sets no record needs, and keeps the ones waiting for a reviewer", async () => {
+    const vault = new SealedOutputVault({ stateDir, key: vaultKey() });
+    const h = harness({ store: new FileReviewStore(stateDir), vault });
+    h.chain.addJob(JOB, h.consumer.publicKey);
+    h.nextReport.value = report("needs-review");
+    await h.service.accept({
+      jobId: JOB,
+      declared: [],
+      files: FILES.map((f) => ({ ...f, bytes: f.bytes.slice() })),
+    });
+    await vault.put(OTHER_JOB, files()); // e.g. left by a crash after its record went final
+    expect((await vault.list()).sort()).toEqual([JOB, OTHER_JOB].sort());
+    await h.service.sweep();
+    expect(await vault.list()).toEqual([JOB]);
+    expect(await readdir(join(stateDir, "output-vault"))).toEqual([`${JOB}.sealed`]);
+  });
+
+  it("error: an approved set whose sealed copy no longer opens fails the job instead of retrying forever", async () => {
+    const h = harness({
+      store: new FileReviewStore(stateDir),
+      vault: new SealedOutputVault({ stateDir, key: vaultKey() }),
+    });
+    h.chain.addJob(JOB, h.consumer.publicKey);
+    h.nextReport.value = report("needs-review");
+    const record = await h.service.accept({
+      jobId: JOB,
+      declared: [],
+      files: FILES.map((f) => ({ ...f, bytes: f.bytes.slice() })),
+    });
+    // Restarted under another key root: the sealed set is there but cannot be opened.
+    const restarted = new ReviewService({
+      ...h.service.deps,
+      store: new FileReviewStore(stateDir),
+      vault: new SealedOutputVault({ stateDir, key: vaultKey(new Uint8Array(randomBytes(32))) }),
+    });
+    const decided = await restarted.decide(
+      await signedDecision({
+        jobId: JOB,
+        outputsCommitment: record.outputsCommitment,
+        decision: "approve",
+        deadline: Math.floor(h.clock.now.getTime() / 1000) + 600,
+      }),
+    );
+    expect(decided.state).toBe("failed");
+    expect(decided.failure?.message).toBe("the outputs held for review could not be opened");
+    expect(h.chain.records.at(-1)).toBe(`recordFailed(${JobFailureReason.Internal})`);
   });
 });
 

@@ -7,7 +7,7 @@
  * id inside the authenticated plaintext, so a file copied under another job's name is refused, as is
  * any flipped bit. Written with fsync and rename: a crash leaves the old file or the new one.
  */
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Cce4longError } from "@cce4long/protocol";
 import { decryptBuffer, encryptBuffer } from "@cce4long/sealing";
@@ -16,6 +16,7 @@ import { replaceFile } from "../state/replace-file";
 import { MemoryOutputVault, type OutputVault, type VaultFile } from "./output-vault";
 
 const JOB_ID = /^0x[0-9a-f]{64}$/;
+const SEALED_FILE = /^0x[0-9a-f]{64}\.sealed$/;
 const FORMAT = "cce4long-output-vault-v1";
 
 export interface SealedOutputVaultOptions {
@@ -111,6 +112,14 @@ export class SealedOutputVault implements OutputVault {
     // Nothing can be loading it any more once no load is in flight: the counter may go.
     if (!this.#loading.has(id)) this.#generations.delete(id);
     await rm(this.#path(id), { force: true });
+  }
+
+  async list(): Promise<string[]> {
+    await this.#init();
+    const onDisk = (await readdir(this.#dir))
+      .filter((n) => SEALED_FILE.test(n))
+      .map((n) => n.slice(0, -".sealed".length));
+    return [...new Set([...onDisk, ...(await this.#memory.list())])];
   }
 
   #generation(jobId: string): number {
