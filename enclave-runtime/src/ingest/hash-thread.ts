@@ -40,6 +40,12 @@ function digest(s) {
   return createHash("sha256").update(Buffer.concat(s.segments)).digest("hex");
 }
 parentPort.on("message", (m) => {
+  // A request for a stream this thread does not hold (a misuse by one caller) is answered with an
+  // error for that caller alone: throwing here would end the thread for every stream.
+  if (m.type !== "open" && !streams.has(m.id)) {
+    parentPort.postMessage({ error: "no such stream (used after its digest or drop)" });
+    return;
+  }
   if (m.type === "open") {
     streams.set(m.id, { segmentBytes: m.segmentBytes, hash: createHash("sha256"), filled: 0, segments: [] });
     parentPort.postMessage({});
@@ -60,6 +66,7 @@ parentPort.on("message", (m) => {
 interface Reply {
   buffer?: ArrayBuffer;
   hex?: string;
+  error?: string;
 }
 
 /** The one thread and the handles using it. */
@@ -73,7 +80,11 @@ class SharedThread {
   constructor() {
     // No inherited flags (a TypeScript loader would cost the thread tens of MiB for forty lines).
     this.worker = new Worker(THREAD_SOURCE, { eval: true, execArgv: [] });
-    this.worker.on("message", (reply: Reply) => this.#waiting.shift()?.resolve(reply));
+    this.worker.on("message", (reply: Reply) => {
+      const waiter = this.#waiting.shift();
+      if (reply.error !== undefined) waiter?.reject(new Error(`hash thread: ${reply.error}`));
+      else waiter?.resolve(reply);
+    });
     const fail = (error: unknown) => {
       this.#failure ??= error;
       if (shared === this) shared = undefined;
@@ -115,6 +126,9 @@ export class HashThread {
   #feedFilled = 0;
   #bytes = 0;
   #closed = false;
+  #digested = false;
+  /** The first failure of a feed buffer's round trip: every later feed() and digest() throws it. */
+  #failure: unknown;
 
   /** `segmentBytes`: the segmented SHA-256 with segments of that size; omitted: plain SHA-256. */
   constructor(options: { segmentBytes?: number } = {}) {
@@ -138,7 +152,7 @@ export class HashThread {
    * one). The promise gives back a view of the same bytes over the returned memory.
    */
   update(bytes: Buffer): Promise<Buffer> {
-    if (this.#closed) return Promise.reject(usedAfterClose());
+    if (this.#closed || this.#digested) return Promise.reject(usedAfterClose());
     const { buffer, byteOffset, byteLength } = bytes;
     this.#bytes += byteLength;
     const message = { type: "update", id: this.#id, buffer, offset: byteOffset, length: byteLength };
@@ -152,7 +166,8 @@ export class HashThread {
    * every feed buffer of this stream is with the thread.
    */
   async feed(bytes: Uint8Array): Promise<void> {
-    if (this.#closed) throw usedAfterClose();
+    if (this.#closed || this.#digested) throw usedAfterClose();
+    if (this.#failure !== undefined) throw this.#failure;
     this.#bytes += bytes.length;
     let at = 0;
     while (at < bytes.length) {
@@ -167,7 +182,9 @@ export class HashThread {
 
   /** The digest of everything given, as lowercase hex (once). */
   async digest(): Promise<string> {
-    if (this.#closed) throw usedAfterClose();
+    if (this.#closed || this.#digested) throw usedAfterClose();
+    this.#digested = true;
+    if (this.#failure !== undefined) throw this.#failure;
     if (this.#feedFilled > 0) this.#sendFeedBuffer();
     const reply = await this.#thread.send({ type: "digest", id: this.#id });
     await Promise.all(this.#feeding);
@@ -196,7 +213,10 @@ export class HashThread {
         this.#feedPool.push(Buffer.from(reply.buffer!));
       })
       .finally(() => this.#feeding.delete(back));
-    back.catch(() => {}); // awaited by #takeFeedBuffer or digest()
+    // Awaited by #takeFeedBuffer or digest(); kept, so a feed() after it is gone still fails.
+    back.catch((error: unknown) => {
+      this.#failure ??= error;
+    });
     this.#feeding.add(back);
   }
 
@@ -207,11 +227,15 @@ export class HashThread {
       this.#feedBuffers++;
       return Buffer.allocUnsafe(FEED_BUFFER_BYTES); // its own ArrayBuffer (over 4 KiB), so transferable
     }
-    while (this.#feedPool.length === 0) await Promise.race(this.#feeding);
+    while (this.#feedPool.length === 0) {
+      if (this.#failure !== undefined) throw this.#failure;
+      if (this.#feeding.size === 0) throw new Error("hash thread: every feed buffer was lost");
+      await Promise.race(this.#feeding);
+    }
     return this.#feedPool.pop()!;
   }
 }
 
 function usedAfterClose(): Error {
-  return new Error("HashThread used after close()");
+  return new Error("HashThread used after its digest() or close()");
 }

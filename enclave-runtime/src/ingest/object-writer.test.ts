@@ -74,7 +74,7 @@ describe("HashThread", () => {
     } finally {
       await thread.close();
     }
-    await expect(thread.digest()).rejects.toThrow(/after close/);
+    await expect(thread.digest()).rejects.toThrow(/or close/);
   });
 });
 
@@ -124,6 +124,24 @@ describe("HashThread, segmented", () => {
       } finally {
         await thread.close();
       }
+    }
+  });
+});
+
+describe("error: HashThread misuse and failures stay with their stream", () => {
+  it("a second digest of one stream is refused there, and a concurrent stream goes on", async () => {
+    const misused = new HashThread();
+    const other = new HashThread({ segmentBytes: 1000 });
+    try {
+      await misused.digest();
+      await expect(misused.digest()).rejects.toThrow(/after its digest/);
+      await expect(misused.feed(new Uint8Array(10))).rejects.toThrow(/after its digest/);
+      const bytes = randomBytes(5000);
+      await other.feed(bytes);
+      expect(await other.digest()).toBe(await segmentedSha256(bytes, 1000));
+    } finally {
+      await misused.close();
+      await other.close();
     }
   });
 });

@@ -108,6 +108,24 @@ describe("POST /v1/key-release", () => {
     ]);
   });
 
+  it("error: URLs that cannot be made (an object outside the dataset) are refused before anything is recorded", async () => {
+    const t = await setUp({
+      lowerLayer: {
+        manifestFor: async () => fixtureManifest(t.job.job.datasetId),
+        readUrls: async () => {
+          throw new Error("A manifest entry names an object outside its dataset");
+        },
+      },
+    });
+    const res = await t.post(t.body());
+    expect(res.status).toBe(403);
+    // Nothing on-chain: the job is still Dispatched, and its failure is signalled for a clean end.
+    expect(t.chain.records).toEqual([]);
+    expect(t.hookCalls).toEqual([
+      { kind: "refused", jobId: t.job.job.jobId, value: "DATASET_VERSION_UNAVAILABLE" },
+    ]);
+  });
+
   it("gives the boot agent's key request a key it checks against the credential's issuer", async () => {
     const t = await setUp();
     const released = await requestDatasetKeys({

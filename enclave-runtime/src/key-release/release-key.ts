@@ -160,18 +160,20 @@ export async function releaseKey(
         key.wipe();
       }
     }
-    try {
-      await deps.chain.recordKeyReleased(claims.jobId, report.measurementId);
-    } catch (cause) {
-      throw keyReleaseDenied(KEY_RELEASE_DENIAL.RECORD_REFUSED, { jobId: claims.jobId }, cause);
-    }
-    // Only now, with the release on-chain: the read URLs, valid for the job's run.
+    // The read URLs, valid for the job's run. Signed before the record (each is a local signature), so
+    // nothing that can fail comes after it: a release on-chain always reaches the VM. They leave this
+    // process only in the answer, with the release recorded.
     const urlSeconds = lowerLayerUrlSeconds(spec.resources.timeoutSeconds);
     let objects: KeyReleaseResponseBody["lowerLayer"]["objects"];
     try {
       objects = await deps.lowerLayer.readUrls(manifest, urlSeconds);
     } catch (cause) {
       throw keyReleaseDenied(KEY_RELEASE_DENIAL.DATASET_VERSION_UNAVAILABLE, { jobId: claims.jobId }, cause);
+    }
+    try {
+      await deps.chain.recordKeyReleased(claims.jobId, report.measurementId);
+    } catch (cause) {
+      throw keyReleaseDenied(KEY_RELEASE_DENIAL.RECORD_REFUSED, { jobId: claims.jobId }, cause);
     }
     const outputsToken = randomBytes(32);
     const body: KeyReleaseResponseBody = {
