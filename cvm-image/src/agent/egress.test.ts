@@ -101,6 +101,16 @@ describe("error: the firewall stays closed", () => {
     });
   }
 
+  it("a refused presigned URL is not repeated in the error (it is a secret)", async () => {
+    const { egress } = recorder({ "s.example": ["203.0.113.7"] });
+    const url = new URL(`http://s.example/cce4long-datasets/k?X-Amz-Signature=${"ab".repeat(32)}`);
+    const error = await egress.allow("object_store", [url]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "EGRESS_SETUP_FAILED" });
+    expect(
+      JSON.stringify({ message: (error as Error).message, detail: (error as { detail?: unknown }).detail }),
+    ).not.toContain("X-Amz-Signature");
+  });
+
   it("nft failing is a typed error, and the message carries no URL", async () => {
     const egress = new NftablesEgress({
       resolve: async () => ["203.0.113.7"],

@@ -3,8 +3,10 @@
  * Plane VM). The image's nftables ruleset (nftables/cce4long.nft) denies all egress but TLS to two
  * address sets that start empty; the agent resolves the Privacy Plane's host (before key release) and
  * the object store's hosts (from the presigned URLs key release hands over), adds those IPv4 addresses
- * to the sets with `nft`, and connects only to the addresses it allowed (a pinned lookup): a DNS answer
- * that changes during the job cannot send the agent elsewhere, and cannot widen the firewall.
+ * to the sets with `nft`, and reads objects only from the addresses it allowed (a pinned lookup): a DNS
+ * answer that changes during the job cannot send those reads elsewhere, and nothing widens the firewall.
+ * The Privacy Plane's calls (fetch) use the system resolver: should its address change mid-job, the
+ * firewall refuses the call (fail closed).
  * Job containers have no network at all; this only concerns the agent's own calls.
  */
 import { execFile } from "node:child_process";

@@ -6,6 +6,7 @@
  * while it hashes. What the provider signs; the Privacy Plane computes the same digest on its hash
  * thread (enclave-runtime/src/ingest/hash-thread.ts) and compares it with the bytes it reads.
  */
+import { bytesToHex } from "@noble/hashes/utils";
 
 /** Bytes per segment: fixed by the format (a different size gives a different digest). */
 export const UPLOAD_HASH_SEGMENT_BYTES = 8 * 1024 * 1024;
@@ -73,7 +74,7 @@ export class SegmentedSha256 {
     const digests = await Promise.all(this.#digests);
     const joined = new Uint8Array(digests.length * 32);
     for (const [index, digest] of digests.entries()) joined.set(new Uint8Array(digest), index * 32);
-    return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", joined)));
+    return bytesToHex(new Uint8Array(await crypto.subtle.digest("SHA-256", joined)));
   }
 
   async #digestSegment(bytes: Uint8Array): Promise<void> {
@@ -96,10 +97,4 @@ export async function segmentedSha256(
   const hash = new SegmentedSha256(segmentBytes);
   await hash.update(bytes);
   return hash.digest();
-}
-
-function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
-  return out;
 }

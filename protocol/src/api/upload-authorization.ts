@@ -153,7 +153,7 @@ export async function checkUploadAuthorization(
       ok: false,
       reason:
         version === 1
-          ? "the upload signature is of the retired version 1 (SHA-256 of each whole envelope); sign the upload again with a current cce4long client (version 2, segmented SHA-256)"
+          ? "the upload signature is of the retired version 1 (SHA-256 of each whole envelope); start a new upload with a current cce4long client (version 2, segmented SHA-256)"
           : `the upload signature is of version ${version}; this service accepts version ${UPLOAD_AUTHORIZATION_VERSION} only`,
     };
   }

@@ -36,10 +36,7 @@ export class FingerprintIndex {
     readonly params: FingerprintParams,
     readonly stats: FingerprintStats,
     readonly sets: FingerprintSets,
-  ) {
-    // Scans look the band set up in bulk and mostly miss: a prefilter answers most misses from cache.
-    sets.bands.addPrefilter();
-  }
+  ) {}
 
   /** Bytes the tag sets take in memory and when serialized. */
   get byteLength(): number {

@@ -12,7 +12,7 @@ import { Cce4longError } from "@cce4long/protocol";
 /**
  * Filter bits per tag (at least; the word count is rounded up to a power of two). With four bits a
  * word, 0.8% of absent tags pass on the 1M-row bench index (8M band tags, 16 MiB of filter, built in
- * about 0.25 s at index load on the dev machine).
+ * about 0.25 s, once per loaded index, for its first output large enough for the worker pool: scan-csv.ts).
  */
 const BITS_PER_TAG = 16;
 

@@ -44,6 +44,10 @@ export async function scanCsv(
   if (bytes.length < (options.parallelFromBytes ?? PARALLEL_FROM_BYTES)) {
     return { header: layout.header, scan: whole() };
   }
+  // A large output looks the band set up in bulk and mostly misses: a prefilter (built once per
+  // loaded index, about 0.25 s per 1M rows, shared with the workers) answers most misses from cache.
+  // Small outputs and ingest never pay for it.
+  index.sets.bands.addPrefilter();
   const pool = options.pool ?? defaultScanPool();
   const slices = csvSlices(bytes, layout.bodyStart, bytes.length, layout.sep, pool.size);
   if (slices.length < 2) return { header: layout.header, scan: whole() };
