@@ -162,6 +162,10 @@ describe("boot agent: lower layer against the dataset version manifest", () => {
     expect((error as Error).message).toContain("SHA-256");
     // Above the hash limit the change is left to the FUSE's per-chunk tags, and the layer passes.
     await expect(check({ hashLimitBytes: 0 })).resolves.toBeDefined();
+    // So it is past the total budget, which goes to the smallest files first.
+    await expect(check({ hashBudgetBytes: 0 })).resolves.toBeDefined();
+    const total = Object.values(sealed).reduce((sum, bytes) => sum + bytes.length, 0);
+    await expect(check({ hashBudgetBytes: total })).rejects.toThrow(/SHA-256/);
   });
 
   it("refuses a header the released key does not authenticate, or a key version that was not released", async () => {

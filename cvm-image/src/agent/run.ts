@@ -10,7 +10,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Cce4longError, isCce4longError } from "@cce4long/protocol";
-import type { JobRunStatus, OutputBundle } from "@cce4long/protocol/jobs/output-bundle";
+import { AGENT_STAGE, type JobRunStatus, type OutputBundle } from "@cce4long/protocol/jobs/output-bundle";
 import { generateEphemeralKeyPair } from "@cce4long/sealing/ecdhe-wrap";
 import { wipe } from "@cce4long/sealing/keys/wipe";
 import type { Attester } from "../attestation/attester";
@@ -168,7 +168,7 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
     const lower = objectStoreLowerLayer({ objects: released.objects, lookup });
     // Before anything is mounted: the files are exactly the credential's version, or the job fails.
     const checked = await step(
-      "manifest-checked",
+      AGENT_STAGE.MANIFEST_CHECKED,
       () =>
         ensureLowerMatchesManifest({
           manifest: released.manifest,

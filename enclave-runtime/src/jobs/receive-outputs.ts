@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Cce4longError, JobFailureReason } from "@cce4long/protocol";
 import {
+  AGENT_STAGE,
   type JobRunStatus,
   type OutputBundle,
   OutputBundleSchema,
@@ -165,7 +166,7 @@ const VERSION_MISMATCH_CODES: readonly string[] = ["DATASET_MANIFEST_INVALID", "
 /** The on-chain reason of a run that did not succeed, from the VM's status report. */
 export function failureReasonOf(status: JobRunStatus): JobFailureReason {
   if (status.outcome === "completed") return JobFailureReason.JobExitedNonZero;
-  if (status.stage === "manifest-checked" && VERSION_MISMATCH_CODES.includes(status.code ?? "")) {
+  if (status.stage === AGENT_STAGE.MANIFEST_CHECKED && VERSION_MISMATCH_CODES.includes(status.code ?? "")) {
     return JobFailureReason.DatasetVersionMismatch;
   }
   return JobFailureReason.Internal;

@@ -18,6 +18,15 @@ export const OutputFileSchema = z.strictObject({
   data: z.string(),
 });
 
+/**
+ * Agent steps the Privacy Plane gives a meaning to when a job fails at them (the on-chain failure
+ * reason): named once here, by the boot agent that reports them and the Privacy Plane that reads them.
+ */
+export const AGENT_STAGE = {
+  /** The lower layer was held to the version manifest (a mismatch: DatasetVersionMismatch). */
+  MANIFEST_CHECKED: "manifest-checked",
+} as const;
+
 export const JobRunStatusSchema = z.strictObject({
   /** completed: the job's process ran (whatever its exit code); failed: the agent could not run it. */
   outcome: z.enum(["completed", "failed"]),
