@@ -50,23 +50,13 @@ export class DstackKeyProvider implements KeyProvider {
   }
 
   async datasetKey(datasetId: string, keyVersion: number): Promise<DatasetKey> {
-    const path = datasetKeyPath(datasetId, keyVersion);
-    const raw = await this.#getKey(path, KEY_PURPOSE.DATASET);
-    let key: Uint8Array;
-    try {
-      // The dataset id and version are bound again here, so a provider that ignored the path
-      // could not hand one dataset's key to another.
-      key = expandKey(raw.key, DATASET_KEY_HKDF_LABEL, datasetId, String(keyVersion));
-    } finally {
-      wipe(raw.key);
-    }
-    return {
+    // The dataset id and version are bound again in the HKDF step, so a provider that ignored the
+    // path could not hand one dataset's key to another.
+    return this.#aesKey(datasetKeyPath(datasetId, keyVersion), KEY_PURPOSE.DATASET, datasetId, keyVersion, [
+      DATASET_KEY_HKDF_LABEL,
       datasetId,
-      keyVersion,
-      key,
-      fingerprint: keyFingerprint(key),
-      wipe: () => wipe(key),
-    };
+      String(keyVersion),
+    ]);
   }
 
   async signingKey(use: SigningKeyUse, version = 1): Promise<EthereumSigningKey> {
@@ -91,15 +81,29 @@ export class DstackKeyProvider implements KeyProvider {
   }
 
   async outputVaultKey(version = 1): Promise<DatasetKey> {
-    const raw = await this.#getKey(outputVaultKeyPath(version), KEY_PURPOSE.OUTPUT_VAULT);
+    return this.#aesKey(outputVaultKeyPath(version), KEY_PURPOSE.OUTPUT_VAULT, OUTPUT_VAULT_KEY_ID, version, [
+      OUTPUT_VAULT_KEY_HKDF_LABEL,
+      String(version),
+    ]);
+  }
+
+  /** An AES-256 key: GetKey at `path`, expanded with HKDF(label, ...context), the raw key wiped. */
+  async #aesKey(
+    path: string,
+    purpose: string,
+    id: string,
+    version: number,
+    [label, ...context]: readonly [string, ...string[]],
+  ): Promise<DatasetKey> {
+    const raw = await this.#getKey(path, purpose);
     let key: Uint8Array;
     try {
-      key = expandKey(raw.key, OUTPUT_VAULT_KEY_HKDF_LABEL, String(version));
+      key = expandKey(raw.key, label, ...context);
     } finally {
       wipe(raw.key);
     }
     return {
-      datasetId: OUTPUT_VAULT_KEY_ID,
+      datasetId: id,
       keyVersion: version,
       key,
       fingerprint: keyFingerprint(key),

@@ -167,22 +167,19 @@ export function writeBands(
       selectedRanks[j] = rank;
       selected[j] = from + i;
     }
-    if (r === 4) selectRestOfFour(at, from + r, end, data, rankAt);
-    else {
-      let worst = selectedRanks[r - 1]!;
-      for (let i = from + r; i < end; i++) {
-        const rank = data[at[i]! + rankAt]!;
-        if (rank >= worst) continue;
-        let j = r - 1;
-        while (j > 0 && selectedRanks[j - 1]! > rank) {
-          selectedRanks[j] = selectedRanks[j - 1]!;
-          selected[j] = selected[j - 1]!;
-          j--;
-        }
-        selectedRanks[j] = rank;
-        selected[j] = i;
-        worst = selectedRanks[r - 1]!;
+    let worst = selectedRanks[r - 1]!;
+    for (let i = from + r; i < end; i++) {
+      const rank = data[at[i]! + rankAt]!;
+      if (rank >= worst) continue;
+      let j = r - 1;
+      while (j > 0 && selectedRanks[j - 1]! > rank) {
+        selectedRanks[j] = selectedRanks[j - 1]!;
+        selected[j] = selected[j - 1]!;
+        j--;
       }
+      selectedRanks[j] = rank;
+      selected[j] = i;
+      worst = selectedRanks[r - 1]!;
     }
     for (let i = 0; i < r; i++) {
       const k = at[selected[i]!]!;
@@ -193,53 +190,6 @@ export function writeBands(
     out[2 * (first + band) + 1] = folded.hi;
   }
   return B;
-}
-
-/**
- * The selection loop of writeBands for four values a band (the default finest level), with the four
- * kept in local variables instead of arrays: the same comparisons (a later equal rank never
- * displaces an earlier one), a good part faster on the hottest loop of a scan.
- */
-function selectRestOfFour(at: Int32Array, from: number, end: number, data: Int32Array, rankAt: number): void {
-  let r0 = selectedRanks[0]!;
-  let r1 = selectedRanks[1]!;
-  let r2 = selectedRanks[2]!;
-  let r3 = selectedRanks[3]!;
-  let i0 = selected[0]!;
-  let i1 = selected[1]!;
-  let i2 = selected[2]!;
-  let i3 = selected[3]!;
-  for (let i = from; i < end; i++) {
-    const rank = data[at[i]! + rankAt]!;
-    if (rank >= r3) continue;
-    if (rank >= r2) {
-      r3 = rank;
-      i3 = i;
-      continue;
-    }
-    r3 = r2;
-    i3 = i2;
-    if (rank >= r1) {
-      r2 = rank;
-      i2 = i;
-      continue;
-    }
-    r2 = r1;
-    i2 = i1;
-    if (rank >= r0) {
-      r1 = rank;
-      i1 = i;
-      continue;
-    }
-    r1 = r0;
-    i1 = i0;
-    r0 = rank;
-    i0 = i;
-  }
-  selected[0] = i0;
-  selected[1] = i1;
-  selected[2] = i2;
-  selected[3] = i3;
 }
 
 /** Positions a selection key can carry (rank * POSITIONS + position stays exact in a double). */
