@@ -6,11 +6,11 @@
  * and holds it to the same manifest. The URLs are secrets: never logged, never in an error.
  */
 import { Cce4longError } from "@cce4long/protocol";
-import { UPLOAD_KEYS } from "@cce4long/protocol/api/uploads";
-import { type DatasetManifest, verifyManifest } from "@cce4long/protocol/datasets/manifest";
+import type { DatasetManifest } from "@cce4long/protocol/datasets/manifest";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import type { Hex } from "viem";
 import { MAX_PRESIGN_SECONDS, type S3ObjectStore } from "../ingest/object-store";
+import { readVersionManifest } from "../ingest/read-version-manifest";
 
 /** One data object of the version, as the VM gets it. */
 export interface LowerLayerObject {
@@ -40,30 +40,9 @@ export function objectStoreLowerLayerSource(options: {
 }): LowerLayerSource {
   return {
     async manifestFor(datasetId, manifestRoot) {
-      const bytes = await options.store.getBytes(
-        BUCKETS.datasets,
-        UPLOAD_KEYS.manifestByRoot(datasetId, manifestRoot),
-      );
-      if (bytes === null) {
+      const manifest = await readVersionManifest(options.store, datasetId, manifestRoot);
+      if (manifest === null) {
         throw new Cce4longError("DATASET_MANIFEST_INVALID", "The job's dataset version manifest is missing", {
-          detail: { datasetId, manifestRoot },
-        });
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(new TextDecoder().decode(bytes));
-      } catch {
-        throw new Cce4longError(
-          "DATASET_MANIFEST_INVALID",
-          "The job's dataset version manifest is not JSON",
-          {
-            detail: { datasetId, manifestRoot },
-          },
-        );
-      }
-      const manifest = verifyManifest(value, manifestRoot);
-      if (manifest.datasetId.toLowerCase() !== datasetId.toLowerCase()) {
-        throw new Cce4longError("DATASET_MANIFEST_INVALID", "The version manifest is another dataset's", {
           detail: { datasetId, manifestRoot },
         });
       }

@@ -6,8 +6,6 @@
  * the manifest) and opened with the per-version fingerprint key. Keys are wiped after use.
  */
 import { cce4longHubAbi, type Deployment } from "@cce4long/protocol";
-import { UPLOAD_KEYS } from "@cce4long/protocol/api/uploads";
-import { verifyManifest } from "@cce4long/protocol/datasets/manifest";
 import { DEFAULT_GATE_POLICY } from "@cce4long/protocol/gate/policy";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { decryptBuffer } from "@cce4long/sealing";
@@ -16,6 +14,7 @@ import { createPublicClient, type Hex, http } from "viem";
 import { deserializeFingerprintIndex } from "../gate/fingerprints/serialize";
 import { fingerprintVersionKey } from "../ingest/derived";
 import type { ObjectStore } from "../ingest/object-store";
+import { readVersionManifest } from "../ingest/read-version-manifest";
 import type { DatasetPolicies } from "../policies/dataset-policies";
 import type { GateInputsSource } from "./gate-runner";
 
@@ -51,12 +50,8 @@ export function manifestGateInputs(options: ManifestGateInputsOptions): GateInpu
     const none = { policy, fingerprints: null, policyRolledBack };
     if (datasetVersion < 1) return none;
     const root = await options.versionRoot(datasetId, datasetVersion);
-    const manifestBytes = await options.store.getBytes(
-      BUCKETS.datasets,
-      UPLOAD_KEYS.manifestByRoot(datasetId, root),
-    );
-    if (manifestBytes === null) return none;
-    const manifest = verifyManifest(JSON.parse(new TextDecoder().decode(manifestBytes)), root);
+    const manifest = await readVersionManifest(options.store, datasetId, root);
+    if (manifest === null) return none;
     const entry = manifest.entries.find((e) => e.kind === "fingerprints");
     if (entry === undefined) return none;
     const sealed = await options.store.getBytes(BUCKETS.datasets, entry.objectKey);

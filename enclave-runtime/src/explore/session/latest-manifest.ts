@@ -4,11 +4,10 @@
  * verified against the root, so that a swapped manifest or sample object is refused.
  */
 import { cce4longHubAbi, type Deployment } from "@cce4long/protocol";
-import { UPLOAD_KEYS } from "@cce4long/protocol/api/uploads";
-import { type DatasetManifest, verifyManifest } from "@cce4long/protocol/datasets/manifest";
-import { BUCKETS } from "@cce4long/protocol/storage/buckets";
+import type { DatasetManifest } from "@cce4long/protocol/datasets/manifest";
 import { createPublicClient, type Hex, http } from "viem";
 import type { ObjectStore } from "../../ingest/object-store";
+import { readVersionManifest } from "../../ingest/read-version-manifest";
 
 export interface LatestVersion {
   /** The version number on-chain (the hub's version count when it was read). */
@@ -39,8 +38,7 @@ export function latestVersionReader(options: {
       functionName: "datasetVersionRoot",
       args: [datasetId, count],
     });
-    const bytes = await options.store.getBytes(BUCKETS.datasets, UPLOAD_KEYS.manifestByRoot(datasetId, root));
-    if (bytes === null) return undefined;
-    return { version: count, manifest: verifyManifest(JSON.parse(new TextDecoder().decode(bytes)), root) };
+    const manifest = await readVersionManifest(options.store, datasetId, root);
+    return manifest === null ? undefined : { version: count, manifest };
   };
 }
