@@ -57,7 +57,7 @@ const ResponseSchema = z.strictObject({
       .array(z.strictObject({ path: z.string().min(1).max(1024), url: z.url() }))
       .min(1)
       .max(100_000),
-    expiresAt: z.string(),
+    expiresAt: z.iso.datetime(),
   }),
   signature: z.string().regex(/^0x[0-9a-f]{130}$/),
 });
@@ -76,6 +76,8 @@ export interface ReleasedKeys {
   manifest: unknown;
   /** Presigned GET URL of each data object, by manifest path (secrets). */
   objects: { path: string; url: string }[];
+  /** When those URLs stop working (unix ms), as the signed answer says. */
+  urlsExpireAt: number;
 }
 
 export function credentialNonce(credential: string): Uint8Array {
@@ -173,6 +175,7 @@ export async function requestDatasetKeys(options: {
     manifestRoot: claims.manifestRoot.toLowerCase(),
     manifest: body.lowerLayer.manifest,
     objects: body.lowerLayer.objects,
+    urlsExpireAt: Date.parse(body.lowerLayer.expiresAt),
   };
 }
 

@@ -157,6 +157,13 @@ export async function runAgent(config: AgentConfig, deps: AgentDeps): Promise<Ag
         "The released spec names another image than this VM was launched for",
       );
     }
+    // URLs that would die before the job may end would turn into EIO halfway through: refuse up front.
+    if (released.urlsExpireAt < Date.now() + spec.resources.timeoutSeconds * 1000) {
+      throw new Cce4longError(
+        "LOWER_LAYER_UNAVAILABLE",
+        "The dataset's read URLs expire before the job's time limit (clock skew, or a short grant)",
+      );
+    }
     // The version's objects, read with ranged GETs on the URLs key release handed over (nothing on disk),
     // from exactly the addresses the firewall was opened to.
     const lookup = await step("egress-object-store", () =>
