@@ -93,6 +93,8 @@ describe("boot agent: lower layer against the dataset version manifest", () => {
       expect(file.expectedFileId).toBe(entryFor(file.path, sealed[file.path]!).fileId);
     }
     expect(checked.files.map((f) => f.lowerPath)).toEqual(["a.csv", "b.csv", "nested/c.bin"]);
+    // The authenticated plaintext size, so the mount answers a stat without reading the lower layer.
+    expect(checked.files.map((f) => f.plaintextBytes)).toEqual([5000, 5000, 5000]);
   });
 
   it("refuses a manifest whose root is not the credential's", async () => {

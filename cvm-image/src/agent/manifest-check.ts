@@ -159,6 +159,7 @@ async function ensureFileMatchesEntry(
       lower: { open: async () => borrowed },
       checkHeader: (header) => ensureHeaderMatches(file.path, header, entry, datasetId),
     });
+    file.plaintextBytes = sealed.plaintextLength;
     await sealed.close();
     if (hash && (await sha256Of(lowerFile)) !== entry.ciphertextSha256) {
       throw fileMismatch(file.path, "ciphertext SHA-256 does not match the manifest");

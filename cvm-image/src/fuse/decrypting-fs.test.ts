@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encryptBuffer } from "@cce4long/sealing";
@@ -40,6 +40,9 @@ beforeAll(async () => {
   const files = filesUnder(lower).map((f) => (f.path === "cohort.csv" ? { ...f } : f));
   // A file whose header carries another file id than the manifest says: a swapped file.
   files.push({ path: "swapped.csv", lowerPath: join(lower, "cohort.csv"), expectedFileId: "00".repeat(16) });
+  // A file the agent's check already opened: its size is known, so a stat reads nothing below. Its
+  // ciphertext is not even there, so any lower read would show as an error.
+  files.push({ path: "checked.csv", lowerPath: join(lower, "not-there.c4le"), plaintextBytes: 1234 });
   mount = await mountDecrypting({
     mountpoint: join(root, "data"),
     files,
@@ -59,6 +62,7 @@ afterAll(async () => {
 describe("decrypting FUSE", () => {
   it("lists the dataset's files and folders", async () => {
     expect((await readdir(mount.mountpoint)).sort()).toEqual([
+      "checked.csv",
       "cohort.csv",
       "empty.txt",
       "nested",
@@ -66,6 +70,11 @@ describe("decrypting FUSE", () => {
       "tampered.bin",
     ]);
     expect(await readdir(join(mount.mountpoint, "nested"))).toEqual(["big.bin"]);
+  });
+
+  it("answers a stat from the size the agent's check authenticated, without reading the lower layer", async () => {
+    expect((await stat(join(mount.mountpoint, "checked.csv"))).size).toBe(1234);
+    await expect(readFile(join(mount.mountpoint, "checked.csv"))).rejects.toMatchObject({ code: "EIO" });
   });
 
   it("shows the plaintext, byte for byte, across chunk boundaries", async () => {

@@ -96,7 +96,7 @@ export async function mountDecrypting(options: DecryptingMountOptions): Promise<
       if (dirs.has(rel)) return cb(0, statOf(DIR_MODE, 4096));
       const file = files.get(rel);
       if (!file) return cb(Fuse.ENOENT);
-      const known = sizes.get(rel);
+      const known = sizes.get(rel) ?? file.plaintextBytes;
       if (known !== undefined) return cb(0, statOf(FILE_MODE, known));
       openSealed(file)
         .then(async (sealed) => {

@@ -15,6 +15,11 @@ export interface MountedFile {
   lowerPath: string;
   /** Hex file id the header must carry (from the manifest); undefined only for ad-hoc mounts. */
   expectedFileId?: string;
+  /**
+   * The plaintext size from the file's authenticated header, when a check before the mount already
+   * opened it (agent/manifest-check.ts): a stat is then answered without reading the lower layer.
+   */
+  plaintextBytes?: number;
 }
 
 const SAFE_PATH = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._\-/ ]{1,1024}$/;
