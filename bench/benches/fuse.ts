@@ -24,19 +24,12 @@ import { mountDecrypting } from "../../cvm-image/src/fuse/decrypting-fs";
 import { objectStoreLowerLayer } from "../../cvm-image/src/fuse/object-store-lower-layer";
 import { mountPassthrough } from "../../cvm-image/src/fuse/passthrough-fs";
 import { OBJECT_STORE_READ_AHEAD } from "../../cvm-image/src/fuse/read-ahead";
-import { S3ObjectStore } from "../../enclave-runtime/src/ingest/object-store";
-import { freePort } from "../../platform/src/ports";
-import { httpProbe } from "../../platform/src/process";
-import { startNodeService } from "../../platform/src/services/node-service";
+import { startBenchObjectStore } from "../local-object-store";
 import type { Benchmark, Measurement } from "../types";
 
 const SIZE = 256 * 1024 * 1024;
 const MB = 1_000_000;
 const REPO = resolve(import.meta.dirname, "..", "..");
-const CREDENTIALS = {
-  accessKeyId: "bench-access-key",
-  secretAccessKey: `bench-secret-${randomBytes(8).toString("hex")}`,
-};
 const OBJECT_KEY = "bench/data.c4le";
 
 const execFileAsync = promisify(execFile);
@@ -119,24 +112,8 @@ const bench: Benchmark = {
     writeFileSync(join(plainDir, "data.bin"), plaintext);
     const sealed = encryptBuffer(plaintext, { key, datasetId: "bench" });
     writeFileSync(join(lowerDir, "data.bin"), sealed);
-    const port = await freePort();
-    const endpoint = `http://127.0.0.1:${port}`;
-    const storeProcess = await startNodeService({
-      name: "object-store (bench)",
-      entry: join(REPO, "platform/src/object-store/main.ts"),
-      env: {
-        ...process.env,
-        OBJECT_STORE_PORT: String(port),
-        OBJECT_STORE_DIR: join(root, "store"),
-        OBJECT_STORE_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-        OBJECT_STORE_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-        OBJECT_STORE_BUCKETS: BUCKETS.datasets,
-      },
-      logFile: join(root, "object-store.log"),
-      cwd: REPO,
-      ready: httpProbe(`${endpoint}/__health`),
-    });
-    const store = new S3ObjectStore({ endpoint, region: "us-east-1", ...CREDENTIALS });
+    const objectStore = await startBenchObjectStore(root, [BUCKETS.datasets]);
+    const store = objectStore.client;
     await store.put(BUCKETS.datasets, OBJECT_KEY, sealed);
     const url = await store.presignGet(BUCKETS.datasets, OBJECT_KEY, 3600);
     const decrypting = await mountDecrypting({
@@ -241,7 +218,7 @@ const bench: Benchmark = {
       await overPlainHttp.unmount();
       rangeServer.stop();
       await passthrough.unmount();
-      await storeProcess.stop();
+      await objectStore.stop();
       rmSync(root, { recursive: true, force: true });
     }
   },

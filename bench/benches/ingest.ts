@@ -22,21 +22,15 @@ import { x25519PublicKey } from "@cce4long/sealing/keys/derive";
 import { privateKeyToAccount } from "viem/accounts";
 import { sealEnvelope } from "../../enclave-runtime/src/ingest/envelope";
 import { FsObjectStore } from "../../enclave-runtime/src/ingest/fs-object-store";
-import { type ObjectStore, S3ObjectStore } from "../../enclave-runtime/src/ingest/object-store";
+import type { ObjectStore } from "../../enclave-runtime/src/ingest/object-store";
 import { writeObjectStream } from "../../enclave-runtime/src/ingest/object-writer";
-import { freePort } from "../../platform/src/ports";
-import { httpProbe } from "../../platform/src/process";
-import { startNodeService } from "../../platform/src/services/node-service";
+import { startBenchObjectStore } from "../local-object-store";
 import type { Benchmark, Measurement } from "../types";
 
 const REPO = resolve(import.meta.dirname, "..", "..");
 const MiB = 1024 * 1024;
 const PART_BYTES = 8 * MiB;
 const IN_FLIGHT = 3;
-const CREDENTIALS = {
-  accessKeyId: "bench-access-key",
-  secretAccessKey: `bench-secret-${randomBytes(8).toString("hex")}`,
-};
 
 interface WorkerResult {
   ms: number;
@@ -97,25 +91,10 @@ const benchmark: Benchmark = {
   async run(): Promise<Measurement[]> {
     const size = Number(process.env.CCE4LONG_BENCH_INGEST_BYTES ?? 2 * 1024 * MiB);
     const dir = mkdtempSync(join(tmpdir(), "cce4long-bench-ingest-"));
-    const port = await freePort();
-    const endpoint = `http://127.0.0.1:${port}`;
-    const storeProcess = await startNodeService({
-      name: "object-store (bench)",
-      entry: join(REPO, "platform/src/object-store/main.ts"),
-      env: {
-        ...process.env,
-        OBJECT_STORE_PORT: String(port),
-        OBJECT_STORE_DIR: join(dir, "store"),
-        OBJECT_STORE_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-        OBJECT_STORE_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-        OBJECT_STORE_BUCKETS: [BUCKETS.staging, BUCKETS.datasets].join(","),
-      },
-      logFile: join(dir, "object-store.log"),
-      cwd: REPO,
-      ready: httpProbe(`${endpoint}/__health`),
-    });
+    const objectStore = await startBenchObjectStore(dir, [BUCKETS.staging, BUCKETS.datasets]);
+    const { endpoint } = objectStore;
     try {
-      const s3 = new S3ObjectStore({ endpoint, region: "us-east-1", ...CREDENTIALS });
+      const s3 = objectStore.client;
       const fsRoot = join(dir, "fs-store");
       const fs = new FsObjectStore(fsRoot);
       const datasetId = `0x${"be".repeat(32)}`;
@@ -179,7 +158,7 @@ const benchmark: Benchmark = {
           store: kind,
           fsRoot,
           endpoint,
-          ...CREDENTIALS,
+          ...objectStore.credentials,
           datasetId,
           uploadId,
           provider,
@@ -238,7 +217,7 @@ const benchmark: Benchmark = {
       }
       return rows;
     } finally {
-      await storeProcess.stop();
+      await objectStore.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   },
