@@ -5,6 +5,7 @@
  * includes a wrong segmented digest (other segment size, segments reordered, a plain SHA-256) and a
  * retired version-1 statement.
  */
+
 import { createHash } from "node:crypto";
 import { signUploadAuthorization } from "@cce4long/cli/sdk/upload-authorization";
 import {
@@ -14,6 +15,7 @@ import {
   type UploadSessionRecord,
   uploadAuthorizationDomain,
 } from "@cce4long/protocol";
+import { UPLOAD_AUTHORIZATION_V1_TYPES } from "@cce4long/protocol/api/upload-authorization-v1";
 import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
@@ -215,7 +217,7 @@ describe("ingest checks the provider's upload signature", () => {
       const expiresAt = NOW_SECONDS + 3600;
       const signature = await PROVIDER_ACCOUNT.signTypedData({
         domain: uploadAuthorizationDomain(SIGNATURE_DOMAIN.chainId, SIGNATURE_DOMAIN.hub),
-        types: VERSION_1_TYPES,
+        types: UPLOAD_AUTHORIZATION_V1_TYPES,
         primaryType: "UploadAuthorization",
         message: {
           datasetId: DATASET as `0x${string}`,
@@ -249,22 +251,6 @@ describe("ingest checks the provider's upload signature", () => {
     expect(chain.commits).toBe(1);
   });
 });
-
-/** The retired version-1 types (whole-envelope SHA-256, no version), as its clients signed them. */
-const VERSION_1_TYPES = {
-  UploadAuthorization: [
-    { name: "datasetId", type: "bytes32" },
-    { name: "uploadId", type: "bytes16" },
-    { name: "files", type: "UploadedFile[]" },
-    { name: "expiresAt", type: "uint64" },
-  ],
-  UploadedFile: [
-    { name: "index", type: "uint32" },
-    { name: "path", type: "string" },
-    { name: "size", type: "uint64" },
-    { name: "sha256", type: "bytes32" },
-  ],
-} as const;
 
 type Store = ReturnType<typeof testDeps>["store"];
 

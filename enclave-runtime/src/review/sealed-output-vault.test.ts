@@ -17,6 +17,7 @@ import { type Hex, keccak256, stringToBytes } from "viem";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openResultFile } from "../delivery/result-envelope";
 import { FileReviewStore } from "./file-review-store";
+import type { OutputVault } from "./output-vault";
 import { ReviewService } from "./review-service";
 import { decodeOutputSet, encodeOutputSet, SealedOutputVault } from "./sealed-output-vault";
 import { DATASET, FILES, harness, report, signedDecision } from "./test-support";
@@ -55,6 +56,19 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
+
+/** A Privacy Plane over the state folder with JOB's outputs submitted and held for a reviewer. */
+async function waitingForReviewer(vault: OutputVault) {
+  const h = harness({ store: new FileReviewStore(stateDir), vault });
+  h.chain.addJob(JOB, h.consumer.publicKey);
+  h.nextReport.value = report("needs-review");
+  const record = await h.service.accept({
+    jobId: JOB,
+    declared: [],
+    files: FILES.map((f) => ({ ...f, bytes: f.bytes.slice() })),
+  });
+  return { h, record };
+}
 
 describe("a held output set survives a restart", () => {
   it("is sealed on disk (0600, no plaintext) and read back whole by a new process", async () => {
@@ -108,17 +122,7 @@ describe("a held output set survives a restart", () => {
   });
 
   it("a set waiting for a reviewer is approved and released after the Privacy Plane restarts", async () => {
-    const h = harness({
-      store: new FileReviewStore(stateDir),
-      vault: new SealedOutputVault({ stateDir, key: vaultKey() }),
-    });
-    h.chain.addJob(JOB, h.consumer.publicKey);
-    h.nextReport.value = report("needs-review");
-    const record = await h.service.accept({
-      jobId: JOB,
-      declared: [],
-      files: FILES.map((f) => ({ ...f, bytes: f.bytes.slice() })),
-    });
+    const { h, record } = await waitingForReviewer(new SealedOutputVault({ stateDir, key: vaultKey() }));
     expect(record.state).toBe("needs-review");
 
     // A new process: nothing in memory, the same state folder, chain and buckets.
@@ -154,14 +158,7 @@ describe("a held output set survives a restart", () => {
 describe("the sweeper and a set that cannot be opened", () => {
   it("wipes held sets no record needs, and keeps the ones waiting for a reviewer", async () => {
     const vault = new SealedOutputVault({ stateDir, key: vaultKey() });
-    const h = harness({ store: new FileReviewStore(stateDir), vault });
-    h.chain.addJob(JOB, h.consumer.publicKey);
-    h.nextReport.value = report("needs-review");
-    await h.service.accept({
-      jobId: JOB,
-      declared: [],
-      files: FILES.map((f) => ({ ...f, bytes: f.bytes.slice() })),
-    });
+    const { h } = await waitingForReviewer(vault);
     await vault.put(OTHER_JOB, files()); // e.g. left by a crash after its record went final
     expect((await vault.list()).sort()).toEqual([JOB, OTHER_JOB].sort());
     await h.service.sweep();
@@ -170,17 +167,7 @@ describe("the sweeper and a set that cannot be opened", () => {
   });
 
   it("error: an approved set whose sealed copy no longer opens fails the job instead of retrying forever", async () => {
-    const h = harness({
-      store: new FileReviewStore(stateDir),
-      vault: new SealedOutputVault({ stateDir, key: vaultKey() }),
-    });
-    h.chain.addJob(JOB, h.consumer.publicKey);
-    h.nextReport.value = report("needs-review");
-    const record = await h.service.accept({
-      jobId: JOB,
-      declared: [],
-      files: FILES.map((f) => ({ ...f, bytes: f.bytes.slice() })),
-    });
+    const { h, record } = await waitingForReviewer(new SealedOutputVault({ stateDir, key: vaultKey() }));
     // Restarted under another key root: the sealed set is there but cannot be opened.
     const restarted = new ReviewService({
       ...h.service.deps,

@@ -4,6 +4,7 @@
  * indexes never form a message, expiry is enforced unless the caller says the statement was already
  * checked in full, and a retired version-1 statement is refused with a reason that names it.
  */
+
 import { type Hex, zeroAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
@@ -15,6 +16,7 @@ import {
   uploadAuthorizationDomain,
   uploadAuthorizationMessage,
 } from "./upload-authorization";
+import { UPLOAD_AUTHORIZATION_V1_TYPES } from "./upload-authorization-v1";
 
 const provider = privateKeyToAccount(`0x${"3d".repeat(32)}`);
 const HUB: Hex = `0x${"4b".repeat(20)}`;
@@ -46,20 +48,7 @@ async function signVersion1(): Promise<UploadAuthorization> {
   const expiresAt = 2_000;
   const signature = await provider.signTypedData({
     domain: uploadAuthorizationDomain(31337, HUB),
-    types: {
-      UploadAuthorization: [
-        { name: "datasetId", type: "bytes32" },
-        { name: "uploadId", type: "bytes16" },
-        { name: "files", type: "UploadedFile[]" },
-        { name: "expiresAt", type: "uint64" },
-      ],
-      UploadedFile: [
-        { name: "index", type: "uint32" },
-        { name: "path", type: "string" },
-        { name: "size", type: "uint64" },
-        { name: "sha256", type: "bytes32" },
-      ],
-    },
+    types: UPLOAD_AUTHORIZATION_V1_TYPES,
     primaryType: "UploadAuthorization",
     message: {
       datasetId: session.datasetId as Hex,
