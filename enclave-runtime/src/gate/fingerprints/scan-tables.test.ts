@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { ByteKeys } from "./byte-keys";
 import type { ShingleLevel } from "./params";
-import { ShingleValues } from "./shingle-values";
+import { NO_SHINGLE_VALUE, ShingleValues } from "./shingle-values";
 import { forEachBand, forEachBandRanked, RECORD_RANKS, RowValues, rankKey, writeBands } from "./shingles";
 import { TagPrefilter } from "./tag-prefilter";
 import { TagList, TagSet } from "./tag-set";
@@ -98,6 +98,10 @@ describe("ShingleValues", () => {
     const b = values.newRow();
     expect(b).not.toBe(a);
     expect(values.data[at + values.stampAt]).not.toBe(b);
+    // The "no shingle value" record is never a value's, and always holds the row's stamp, so a
+    // row never counts it.
+    expect(at).not.toBe(NO_SHINGLE_VALUE);
+    expect(values.data[NO_SHINGLE_VALUE + values.stampAt]).toBe(b);
   });
 });
 

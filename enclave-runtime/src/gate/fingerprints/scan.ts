@@ -19,7 +19,6 @@ import {
   INFO_EXACT_LO,
   INFO_FLAGS,
   INFO_SHINGLES,
-  NOT_SHINGLE,
   ValueTable,
 } from "./value-table";
 
@@ -299,16 +298,19 @@ export class LeakageScanner {
     if (this.#rowShingles.length < n * L) this.#rowShingles = new Int32Array(n * L * 2);
     const rowShingles = this.#rowShingles;
     const counts = this.#levelCounts;
-    // Level by level, so the count stays in a local on the per-cell loop.
+    // Level by level, so the count stays in a local on the per-cell loop. Without a branch: every
+    // record is written at the next place, which the count moves past only for a record not yet
+    // stamped this row (a cell that is no shingle value points to a record always stamped).
     for (let l = 0; l < L; l++) {
       const word = INFO_SHINGLES + l;
       const into = l * n;
       let count = 0;
       for (let j = start; j < phraseStart; j++) {
         const at = info[cells[j]! * W + word]!;
-        if (at === NOT_SHINGLE || data[at + stampAt] === stamp) continue;
+        const fresh = data[at + stampAt]! ^ stamp; // stamps are in [0, 2^31): 0 only when equal
         data[at + stampAt] = stamp;
-        rowShingles[into + count++] = at;
+        rowShingles[into + count] = at;
+        count += (fresh | -fresh) >>> 31;
       }
       counts[l] = count;
     }

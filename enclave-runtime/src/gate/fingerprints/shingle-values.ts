@@ -5,11 +5,14 @@
  * the record instead of comparing tags pairwise, and the value's band ranks are computed once.
  * Records sit in one Int32Array (what a row reads of a value is one cache line, not four arrays):
  * [lo, hi, rank of band 0 .. rank of band stride-1, row stamp]; a value is known by its record's
- * offset.
+ * offset. The first record, at NO_SHINGLE_VALUE, stands for "no shingle value": its stamp is always
+ * the current row's, so a row takes it as a repeat and the row loop needs no test for it.
  */
 import { RECORD_HI as HI, RECORD_LO as LO, RECORD_RANKS as RANKS, rankKey } from "./shingles";
 
 const EMPTY = -1;
+/** The record a value whose level tag is not a shingle value of the index points to. */
+export const NO_SHINGLE_VALUE = 0;
 
 export class ShingleValues {
   /** Band count of each level, and the widest (the number of rank words in a record). */
@@ -32,6 +35,7 @@ export class ShingleValues {
     this.width = RANKS + this.stride + 1;
     this.stampAt = this.width - 1;
     this.data = new Int32Array(1024 * this.width);
+    this.#end = this.width; // the NO_SHINGLE_VALUE record
     this.#slots = bandCounts.map(() => new Int32Array(1 << 10).fill(EMPTY));
     this.#sizes = bandCounts.map(() => 0);
   }
@@ -68,7 +72,8 @@ export class ShingleValues {
       for (let at = this.stampAt; at < this.#end; at += this.width) this.data[at] = 0;
       this.#stamp = 0;
     }
-    return ++this.#stamp;
+    this.data[NO_SHINGLE_VALUE + this.stampAt] = ++this.#stamp;
+    return this.#stamp;
   }
 
   #append(level: number, lo: number, hi: number): number {

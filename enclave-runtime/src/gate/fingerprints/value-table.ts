@@ -8,15 +8,13 @@ import { ByteKeys } from "./byte-keys";
 import type { FingerprintIndex } from "./fingerprint-index";
 import { CELL_EMPTY, CELL_NUMBER, cell, parseCell, writeExactBlock, writeRoundedBlock } from "./normalize";
 import { BlockBatch } from "./prf";
-import { ShingleValues } from "./shingle-values";
+import { NO_SHINGLE_VALUE, ShingleValues } from "./shingle-values";
 
 /** Flags of a value: its exact tag is a rare identifier value, a quasi-identifier value. */
 export const FLAG_IDENTIFIER = 1;
 export const FLAG_QI = 2;
 /** Level l's tag of the value is a shingle value of the index: FLAG_SHINGLE << l. */
 export const FLAG_SHINGLE = 4;
-/** Shingle word of a value whose level tag is not a shingle value. */
-export const NOT_SHINGLE = -1;
 
 /** Layout of a value's record in ValueTable.info. */
 export const INFO_FLAGS = 0;
@@ -37,7 +35,7 @@ export class ValueTable {
    * One record per value, so what a row reads of a value is one cache line:
    * info[id * width + INFO_FLAGS], INFO_EXACT_LO, INFO_EXACT_HI (its exact tag), then from
    * INFO_SHINGLES one word per level: the record offset of its level tag in `shingles` when that tag
-   * is a shingle value of the index, else NOT_SHINGLE.
+   * is a shingle value of the index, else NO_SHINGLE_VALUE.
    */
   info: Int32Array;
   readonly width: number;
@@ -114,7 +112,7 @@ export class ValueTable {
       const exact = this.#pendingBlocks[p * stride]!;
       if (exact < 0) {
         info[at + INFO_FLAGS] = 0;
-        info.fill(NOT_SHINGLE, at + INFO_SHINGLES, at + INFO_SHINGLES + L);
+        info.fill(NO_SHINGLE_VALUE, at + INFO_SHINGLES, at + INFO_SHINGLES + L);
         continue;
       }
       const lo = tags[4 * exact]!;
@@ -129,7 +127,7 @@ export class ValueTable {
         const llo = tags[4 * b]!;
         const lhi = tags[4 * b + 1]!;
         if (!sets.shingleValues.has(llo, lhi)) {
-          info[at + INFO_SHINGLES + l] = NOT_SHINGLE;
+          info[at + INFO_SHINGLES + l] = NO_SHINGLE_VALUE;
           continue;
         }
         flags |= FLAG_SHINGLE << l;
