@@ -177,6 +177,20 @@ describe("TagSet.hasEachPair", () => {
       // At least 16 bits a tag, four bits a word: well under 1% of misses pass.
       expect(passed / misses).toBeLessThan(0.01);
     }
+    // In bulk (grouped by filter region), the filter passes exactly the queries mayHave passes.
+    const out = { pairs: new Uint32Array(2 * count), origins: new Uint32Array(count) };
+    const n = filter.mayHaveEach(pairs, count, out);
+    const expected = new Set<number>();
+    for (let q = 0; q < count; q++) if (filter.mayHave(pairs[2 * q]!, pairs[2 * q + 1]!)) expected.add(q);
+    expect(n).toBe(expected.size);
+    const origins = [...out.origins.subarray(0, n)];
+    expect(new Set(origins)).toEqual(expected);
+    for (let i = 0; i < n; i++) {
+      expect([out.pairs[2 * i], out.pairs[2 * i + 1]]).toEqual([
+        pairs[2 * origins[i]!],
+        pairs[2 * origins[i]! + 1],
+      ]);
+    }
   });
 
   it("error: a shared prefilter of the wrong shape, or another set's, is refused", () => {

@@ -153,16 +153,8 @@ export class TagSet {
       return;
     }
     const passed = passedQueries(count);
-    let n = 0;
-    for (let q = 0; q < count; q++) {
-      const lo = pairs[2 * q]!;
-      const hi = pairs[2 * q + 1]!;
-      hits[q] = 0;
-      if (!filter.mayHave(lo, hi)) continue;
-      passed.pairs[2 * n] = lo;
-      passed.pairs[2 * n + 1] = hi;
-      passed.origins[n++] = q;
-    }
+    hits.fill(0, 0, count);
+    const n = filter.mayHaveEach(pairs, count, passed);
     const { los, his, queries } = sortByTopBits(passed.pairs, n);
     const origins = passed.origins;
     for (let i = 0; i < n; i++) hits[origins[queries[i]!]!] = this.has(los[i]!, his[i]!) ? 1 : 0;
