@@ -193,6 +193,51 @@ describe("TagSet.hasEachPair", () => {
     }
   });
 
+  it("countPerGroup gives each group's hits counted up to the cap, with or without a prefilter", () => {
+    const next = stream(21);
+    const list = new TagList();
+    const members: [number, number][] = [];
+    for (let i = 0; i < 50_000; i++) {
+      const pair: [number, number] = [next(), next()];
+      members.push(pair);
+      list.add(pair[0], pair[1]);
+    }
+    const plain = list.toSet();
+    const filtered = list.toSet();
+    filtered.addPrefilter();
+    // Groups of 0 to 12 queries, each a member with a probability that differs by group: some
+    // groups hit nothing, some once, many more often than the cap.
+    const groupCount = 3000;
+    const groupOf: number[] = [];
+    const pairList: number[] = [];
+    for (let g = 0; g < groupCount; g++) {
+      const size = next() % 13;
+      const share = g % 4;
+      for (let k = 0; k < size; k++) {
+        const member = next() % 4 < share;
+        const [lo, hi] = member ? members[next() % members.length]! : [next(), next()];
+        pairList.push(lo, hi);
+        groupOf.push(g);
+      }
+    }
+    const count = groupOf.length;
+    const pairs = Uint32Array.from(pairList);
+    const groups = Uint32Array.from(groupOf);
+    const hits = new Uint8Array(count);
+    plain.hasEachPair(pairs, count, hits);
+    for (const cap of [1, 2, 5]) {
+      const expected = new Uint8Array(groupCount);
+      for (let q = 0; q < count; q++) if (hits[q] && expected[groups[q]!]! < cap) expected[groups[q]!]!++;
+      for (const set of [plain, filtered]) {
+        const counts = new Uint8Array(groupCount + 1).fill(9);
+        set.countPerGroup(pairs, count, groups, groupCount, cap, counts);
+        expect([...counts.subarray(0, groupCount)]).toEqual([...expected]);
+        expect(counts[groupCount]).toBe(9); // nothing past the groups is written
+      }
+      expect(expected.filter((c) => c === cap).length).toBeGreaterThan(300);
+    }
+  });
+
   it("error: a shared prefilter of the wrong shape, or another set's, is refused", () => {
     const refused = expect.objectContaining({ code: "VALIDATION_FAILED" });
     expect(() => TagPrefilter.fromShared(new Uint32Array(new SharedArrayBuffer(4 * 24)), 10)).toThrow(

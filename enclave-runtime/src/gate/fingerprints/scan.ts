@@ -205,7 +205,7 @@ export class LeakageScanner {
   #lookUpBands(): void {
     const from = this.#bandsFromRow;
     const rows = this.#firstRow - from;
-    const hits = this.#bands.lookUp(this.#index.sets.bands, from, rows);
+    const hits = this.#bands.lookUp(this.#index.sets.bands, rows);
     const result = this.#result;
     for (let r = 0; r < rows; r++) {
       if (hits[r] === 0) continue;
@@ -322,7 +322,8 @@ export class LeakageScanner {
       written += writeBands(rowShingles, l * n, counts[l]!, data, levels[l]!, l, bands.tags, first + written);
     }
     const rows = bands.rows;
-    for (let q = first; q < first + written; q++) rows[q] = r;
+    const batchRow = r - this.#bandsFromRow;
+    for (let q = first; q < first + written; q++) rows[q] = batchRow;
     bands.count = first + written;
   }
 }
@@ -333,9 +334,9 @@ let spareBandQueries: BandQueries | null = null;
 class BandQueries {
   /** (lo, hi) pairs. */
   tags = new Uint32Array(2 * 4096);
+  /** The row of each tag, counted from the batch's first row. */
   rows = new Uint32Array(4096);
   count = 0;
-  #hits = new Uint8Array(4096);
   #matched = new Uint8Array(1024);
 
   reset(): void {
@@ -354,20 +355,14 @@ class BandQueries {
     this.rows = rows;
   }
 
-  /** For each of `rows` rows from row `from`: how many of its band tags are in `set` (at most 255). */
-  lookUp(set: TagSet, from: number, rows: number): Uint8Array {
-    if (this.#hits.length < this.count) this.#hits = new Uint8Array(this.rows.length);
+  /**
+   * For each of `rows` rows: how many of its band tags are in `set`, up to 2 (one is a match, two a
+   * strong one). `rows` holds each query's row counted from the batch's first.
+   */
+  lookUp(set: TagSet, rows: number): Uint8Array {
     if (this.#matched.length < rows) this.#matched = new Uint8Array(rows * 2);
-    const matched = this.#matched;
-    matched.fill(0, 0, rows);
-    const hits = this.#hits;
-    set.hasEachPair(this.tags, this.count, hits);
-    for (let q = 0; q < this.count; q++) {
-      if (hits[q] === 0) continue;
-      const r = this.rows[q]! - from;
-      if (matched[r]! < 255) matched[r]!++;
-    }
-    return matched;
+    set.countPerGroup(this.tags, this.count, this.rows, rows, 2, this.#matched);
+    return this.#matched;
   }
 }
 
