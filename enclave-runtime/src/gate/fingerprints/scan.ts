@@ -124,7 +124,7 @@ export class LeakageScanner {
   readonly #levelCounts: Int32Array;
   /** Band tags a row can give at most (every level's bands). */
   readonly #bandsPerRow: number;
-  /** The chunk's band tags and the chunk row each belongs to, looked up together in #drain. */
+  /** The chunk's band tags and the chunk row each belongs to, looked up together in #lookUpBands. */
   readonly #bands: BandQueries;
   /** First row whose band tags are not looked up yet. */
   #bandsFromRow = 0;
@@ -170,7 +170,8 @@ export class LeakageScanner {
   }
 
   finish(): LeakageScan {
-    this.#drain(true);
+    this.#drain();
+    this.#lookUpBands();
     this.#result.rows = this.#firstRow;
     spareBandQueries = this.#bands; // its buffers grow to a batch; the next scan reuses them
     return this.#result;
@@ -185,7 +186,7 @@ export class LeakageScanner {
     this.#cells[this.#cellCount++] = id;
   }
 
-  #drain(final = false): void {
+  #drain(): void {
     this.values.flush();
     const rows = this.#bounds.length / 2;
     for (let r = 0; r < rows; r++) {
@@ -198,7 +199,9 @@ export class LeakageScanner {
     this.#bounds.length = 0;
     this.#cellCount = 0;
     this.#rowStart = 0;
-    if (final || this.#bands.count >= BAND_BATCH) this.#lookUpBands();
+    // Not for the last chunk (finish() looks its bands up): a call taken once a scan, with no type
+    // feedback when it comes, threw away this loop's optimized code at the end of every scan.
+    if (this.#bands.count >= BAND_BATCH) this.#lookUpBands();
   }
 
   /** A row matches a dataset row when any of its band tags is in the index. */
