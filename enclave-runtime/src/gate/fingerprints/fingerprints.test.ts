@@ -121,6 +121,38 @@ describe("fingerprint index", () => {
     expect(digest).toBe("bc51ea40f6c64d7ecddbe196bda2135cc004d1379f0bfb1e4b2510dae5deeac5");
   });
 
+  it("finds copied rows with one, two or three shingle levels (two, the default, has its own row loop)", () => {
+    const indexed = FIXTURE_ROWS.slice(0, 400);
+    const other = FIXTURE_ROWS.slice(2000, 2400);
+    const attributes = (rows: typeof indexed) => {
+      const grid = asGrid(rows);
+      return select(grid, grid[0]!.slice(10)).slice(1); // attribute columns only, no header
+    };
+    const level = (sig: number, valuesPerBand: number) => ({
+      sig,
+      bands: 4,
+      valuesPerBand,
+      maxValueShare: 0.05,
+    });
+    for (const levels of [
+      [level(3, 4)],
+      [level(3, 4), level(2, 5)],
+      [level(3, 4), level(2, 5), level(1, 6)],
+    ]) {
+      const index = buildFingerprintIndex({
+        datasetKey: FIXTURE_KEY,
+        schema: LONGEVITY_COHORT_SCHEMA,
+        rows: indexed,
+        params: { levels },
+      });
+      const copied = scanForLeakage(index, { rows: attributes(indexed) });
+      const unrelated = scanForLeakage(index, { rows: attributes(other) });
+      expect(copied.matchedRows.count).toBeGreaterThan(0.85 * indexed.length);
+      expect(copied.strongMatchedRows).toBeGreaterThan(0.5 * indexed.length);
+      expect(unrelated.matchedRows.count).toBeLessThan(0.05 * other.length);
+    }
+  });
+
   it("error: loading under another key", () => {
     const bytes = serializeFingerprintIndex(fixtureIndex());
     expect(() => deserializeFingerprintIndex(bytes, new Uint8Array(32).fill(9))).toThrow(/another key/);

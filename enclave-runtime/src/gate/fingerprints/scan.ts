@@ -231,9 +231,10 @@ export class LeakageScanner {
     const cells = this.#cells;
     const n = phraseStart - start;
     const result = this.#result;
+    // The flags of the row's values (cells and phrases), and its distinct shingle values.
+    let any = this.#rowShingleValues(start, phraseStart);
+    for (let j = phraseStart; j < end; j++) any |= info[cells[j]! * W + INFO_FLAGS]!;
     // Identifier values, in cells and phrases.
-    let any = 0;
-    for (let j = start; j < end; j++) any |= info[cells[j]! * W + INFO_FLAGS]!;
     if (any & FLAG_IDENTIFIER) {
       for (let j = start; j < end; j++) {
         const id = cells[j]!;
@@ -279,15 +280,19 @@ export class LeakageScanner {
       }
     }
     // A row none of whose values is a shingle value of the index has no band to look up.
-    if (any & (((1 << this.#index.params.levels.length) - 1) * FLAG_SHINGLE)) {
-      this.#rowBands(r, start, phraseStart);
-    }
+    if (any & (((1 << this.#index.params.levels.length) - 1) * FLAG_SHINGLE)) this.#rowBands(r, n);
   }
 
-  /** Band tags of the row's shingles at each level, queued to be looked up with the whole batch's. */
-  #rowBands(r: number, start: number, phraseStart: number): void {
-    const levels = this.#index.params.levels;
-    const L = levels.length;
+  /**
+   * One pass over the row's cells: returns the OR of their flags, and puts the row's distinct
+   * shingle values of each level (record offsets) in #rowShingles, level l's n from l * n on, and
+   * their counts in #levelCounts. Records of all levels differ, so one stamp per row serves every
+   * level. Without a branch: each record is written at its level's next place, which the count
+   * moves past only for a record not yet stamped this row (a cell that is no shingle value points to
+   * a record always stamped). The default two levels have their own loop, with counts in locals.
+   */
+  #rowShingleValues(start: number, phraseStart: number): number {
+    const L = this.#index.params.levels.length;
     const cells = this.#cells;
     const info = this.values.info;
     const W = this.values.width;
@@ -295,28 +300,56 @@ export class LeakageScanner {
     const data = shingles.data;
     const stampAt = shingles.stampAt;
     const stamp = shingles.newRow();
-    // The row's distinct shingle values, level l's from l * n on (records of all levels differ,
-    // so one stamp per row serves every level).
     const n = phraseStart - start;
     if (this.#rowShingles.length < n * L) this.#rowShingles = new Int32Array(n * L * 2);
     const rowShingles = this.#rowShingles;
     const counts = this.#levelCounts;
-    // Level by level, so the count stays in a local on the per-cell loop. Without a branch: every
-    // record is written at the next place, which the count moves past only for a record not yet
-    // stamped this row (a cell that is no shingle value points to a record always stamped).
+    let any = 0;
+    if (L === 2) {
+      let count0 = 0;
+      let count1 = 0;
+      for (let j = start; j < phraseStart; j++) {
+        const at = cells[j]! * W;
+        any |= info[at + INFO_FLAGS]!;
+        const r0 = info[at + INFO_SHINGLES]!;
+        const fresh0 = data[r0 + stampAt]! ^ stamp; // stamps are in [0, 2^31): 0 only when equal
+        data[r0 + stampAt] = stamp;
+        rowShingles[count0] = r0;
+        count0 += (fresh0 | -fresh0) >>> 31;
+        const r1 = info[at + INFO_SHINGLES + 1]!;
+        const fresh1 = data[r1 + stampAt]! ^ stamp;
+        data[r1 + stampAt] = stamp;
+        rowShingles[n + count1] = r1;
+        count1 += (fresh1 | -fresh1) >>> 31;
+      }
+      counts[0] = count0;
+      counts[1] = count1;
+      return any;
+    }
+    for (let j = start; j < phraseStart; j++) any |= info[cells[j]! * W + INFO_FLAGS]!;
     for (let l = 0; l < L; l++) {
       const word = INFO_SHINGLES + l;
       const into = l * n;
       let count = 0;
       for (let j = start; j < phraseStart; j++) {
-        const at = info[cells[j]! * W + word]!;
-        const fresh = data[at + stampAt]! ^ stamp; // stamps are in [0, 2^31): 0 only when equal
-        data[at + stampAt] = stamp;
-        rowShingles[into + count] = at;
+        const record = info[cells[j]! * W + word]!;
+        const fresh = data[record + stampAt]! ^ stamp;
+        data[record + stampAt] = stamp;
+        rowShingles[into + count] = record;
         count += (fresh | -fresh) >>> 31;
       }
       counts[l] = count;
     }
+    return any;
+  }
+
+  /** Band tags of the row's shingle values (#rowShingleValues, n cells), queued for #lookUpBands. */
+  #rowBands(r: number, n: number): void {
+    const levels = this.#index.params.levels;
+    const L = levels.length;
+    const data = this.values.shingles.data;
+    const rowShingles = this.#rowShingles;
+    const counts = this.#levelCounts;
     const bands = this.#bands;
     bands.reserve(this.#bandsPerRow);
     const first = bands.count;
