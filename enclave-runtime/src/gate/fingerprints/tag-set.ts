@@ -172,48 +172,47 @@ export class TagSet {
     counts.fill(0, 0, groupCount);
     const passed = this.#mayHaveEach(pairs, count);
     const taken = groupScratch(groupCount);
-    // First round: at most `cap` passed queries a group; the others wait in `later` (their origins).
-    const first = firstRound(passed.count);
-    const later = laterRound(passed.count);
+    // First round: at most `cap` passed queries a group; the others wait. Both lists keep each
+    // query's pair and group, so nothing below reads the caller's arrays at random again.
+    const first = roundScratch(firstRound, passed.count);
+    const later = roundScratch(laterRound, passed.count);
     let n = 0;
     let waiting = 0;
     for (let i = 0; i < passed.count; i++) {
-      const q = passed.origins[i]!;
-      const g = groups[q]!;
+      const g = groups[passed.origins[i]!]!;
+      const lo = passed.pairs[2 * i]!;
+      const hi = passed.pairs[2 * i + 1]!;
       if (taken[g]! < cap) {
         taken[g]!++;
-        first.pairs[2 * n] = passed.pairs[2 * i]!;
-        first.pairs[2 * n + 1] = passed.pairs[2 * i + 1]!;
-        first.origins[n++] = q;
-      } else later[waiting++] = q;
+        first.pairs[2 * n] = lo;
+        first.pairs[2 * n + 1] = hi;
+        first.groups[n++] = g;
+      } else {
+        later.pairs[2 * waiting] = lo;
+        later.pairs[2 * waiting + 1] = hi;
+        later.groups[waiting++] = g;
+      }
     }
-    this.#countHits(first.pairs, first.origins, n, groups, cap, counts);
+    this.#countHits(first, n, cap, counts);
     // Second round: the waiting queries of groups still under the cap.
     let m = 0;
     for (let w = 0; w < waiting; w++) {
-      const q = later[w]!;
-      if (counts[groups[q]!]! >= cap) continue;
-      first.pairs[2 * m] = pairs[2 * q]!;
-      first.pairs[2 * m + 1] = pairs[2 * q + 1]!;
-      first.origins[m++] = q;
+      const g = later.groups[w]!;
+      if (counts[g]! >= cap) continue;
+      first.pairs[2 * m] = later.pairs[2 * w]!;
+      first.pairs[2 * m + 1] = later.pairs[2 * w + 1]!;
+      first.groups[m++] = g;
     }
-    this.#countHits(first.pairs, first.origins, m, groups, cap, counts);
+    this.#countHits(first, m, cap, counts);
     taken.fill(0, 0, groupCount);
   }
 
-  /** Looks up n pairs (in the caller's scratch) and adds each hit to its query's group, up to cap. */
-  #countHits(
-    pairs: Uint32Array,
-    origins: Uint32Array,
-    n: number,
-    groups: Uint32Array,
-    cap: number,
-    counts: Uint8Array,
-  ): void {
-    const { los, his, queries } = sortByTopBits(pairs, n);
+  /** Looks up a round's n pairs and adds each hit to its group's count, up to cap. */
+  #countHits(round: Round, n: number, cap: number, counts: Uint8Array): void {
+    const { los, his, queries } = sortByTopBits(round.pairs, n);
     for (let i = 0; i < n; i++) {
       if (!this.has(los[i]!, his[i]!)) continue;
-      const g = groups[origins[queries[i]!]!]!;
+      const g = round.groups[queries[i]!]!;
       if (counts[g]! < cap) counts[g]!++;
     }
   }
@@ -235,27 +234,26 @@ export class TagSet {
 
 /** Queries a prefilter let through: their (lo, hi) words and their index in the caller's order (reused). */
 const passed = { pairs: new Uint32Array(2 << 12), origins: new Uint32Array(1 << 12), count: 0 };
-/** countPerGroup's scratch: queries taken per group; a round's queries; queries left for later. */
+/** countPerGroup's scratch: queries taken per group, and a round's queries (pairs and groups). */
 let takenPerGroup = new Uint8Array(1 << 12);
-const round = { pairs: new Uint32Array(2 << 12), origins: new Uint32Array(1 << 12) };
-let laterQueries = new Uint32Array(1 << 12);
+interface Round {
+  pairs: Uint32Array;
+  groups: Uint32Array;
+}
+const firstRound: Round = { pairs: new Uint32Array(2 << 12), groups: new Uint32Array(1 << 12) };
+const laterRound: Round = { pairs: new Uint32Array(2 << 12), groups: new Uint32Array(1 << 12) };
 
 function groupScratch(groups: number): Uint8Array {
   if (takenPerGroup.length < groups) takenPerGroup = new Uint8Array(2 * groups);
   return takenPerGroup;
 }
 
-function firstRound(count: number): typeof round {
-  if (round.origins.length < count) {
+function roundScratch(round: Round, count: number): Round {
+  if (round.groups.length < count) {
     round.pairs = new Uint32Array(4 * count);
-    round.origins = new Uint32Array(2 * count);
+    round.groups = new Uint32Array(2 * count);
   }
   return round;
-}
-
-function laterRound(count: number): Uint32Array {
-  if (laterQueries.length < count) laterQueries = new Uint32Array(2 * count);
-  return laterQueries;
 }
 
 function passedQueries(count: number): typeof passed {
