@@ -177,13 +177,14 @@ describe("TagSet.hasEachPair", () => {
       // At least 16 bits a tag, four bits a word: well under 1% of misses pass.
       expect(passed / misses).toBeLessThan(0.01);
     }
-    // In bulk (grouped by filter region), the filter passes exactly the queries mayHave passes.
-    const out = { pairs: new Uint32Array(2 * count), origins: new Uint32Array(count) };
+    // In bulk (grouped by filter region), the filter passes exactly the queries mayHave passes,
+    // each with its label (its index, or the label given).
+    const out = { pairs: new Uint32Array(2 * count), labels: new Uint32Array(count) };
     const n = filter.mayHaveEach(pairs, count, out);
     const expected = new Set<number>();
     for (let q = 0; q < count; q++) if (filter.mayHave(pairs[2 * q]!, pairs[2 * q + 1]!)) expected.add(q);
     expect(n).toBe(expected.size);
-    const origins = [...out.origins.subarray(0, n)];
+    const origins = [...out.labels.subarray(0, n)];
     expect(new Set(origins)).toEqual(expected);
     for (let i = 0; i < n; i++) {
       expect([out.pairs[2 * i], out.pairs[2 * i + 1]]).toEqual([
@@ -191,6 +192,10 @@ describe("TagSet.hasEachPair", () => {
         pairs[2 * origins[i]! + 1],
       ]);
     }
+    const labels = Uint32Array.from({ length: count }, (_, q) => q * 3 + 1);
+    const labelled = { pairs: new Uint32Array(2 * count), labels: new Uint32Array(count) };
+    expect(filter.mayHaveEach(pairs, count, labelled, labels)).toBe(n);
+    expect([...labelled.labels.subarray(0, n)]).toEqual(origins.map((q) => q * 3 + 1));
   });
 
   it("countPerGroup gives each group's hits counted up to the cap, with or without a prefilter", () => {

@@ -147,9 +147,9 @@ export class TagSet {
    */
   hasEachPair(pairs: Uint32Array, count: number, hits: Uint8Array): void {
     hits.fill(0, 0, count);
-    const passed = this.#mayHaveEach(pairs, count);
+    const passed = this.#mayHaveEach(pairs, count, null);
     const { los, his, queries } = sortByTopBits(passed.pairs, passed.count);
-    const origins = passed.origins;
+    const origins = passed.labels;
     for (let i = 0; i < passed.count; i++) hits[origins[queries[i]!]!] = this.has(los[i]!, his[i]!) ? 1 : 0;
   }
 
@@ -170,7 +170,7 @@ export class TagSet {
     counts: Uint8Array,
   ): void {
     counts.fill(0, 0, groupCount);
-    const passed = this.#mayHaveEach(pairs, count);
+    const passed = this.#mayHaveEach(pairs, count, groups); // labelled by group
     const taken = groupScratch(groupCount);
     // First round: at most `cap` passed queries a group; the others wait. Both lists keep each
     // query's pair and group, so nothing below reads the caller's arrays at random again.
@@ -179,7 +179,7 @@ export class TagSet {
     let n = 0;
     let waiting = 0;
     for (let i = 0; i < passed.count; i++) {
-      const g = groups[passed.origins[i]!]!;
+      const g = passed.labels[i]!;
       const lo = passed.pairs[2 * i]!;
       const hi = passed.pairs[2 * i + 1]!;
       if (taken[g]! < cap) {
@@ -217,23 +217,26 @@ export class TagSet {
     }
   }
 
-  /** The queries the prefilter lets through (all of them without one), in module scratch. */
-  #mayHaveEach(pairs: Uint32Array, count: number): typeof passed {
+  /**
+   * The queries the prefilter lets through (all of them without one), in module scratch, each with
+   * its label: labels[q], or q without labels.
+   */
+  #mayHaveEach(pairs: Uint32Array, count: number, labels: Uint32Array | null): typeof passed {
     const out = passedQueries(count);
     const filter = this.#prefilter;
     if (filter !== null) {
-      out.count = filter.mayHaveEach(pairs, count, out);
+      out.count = filter.mayHaveEach(pairs, count, out, labels);
       return out;
     }
     out.pairs.set(pairs.subarray(0, 2 * count));
-    for (let q = 0; q < count; q++) out.origins[q] = q;
+    for (let q = 0; q < count; q++) out.labels[q] = labels === null ? q : labels[q]!;
     out.count = count;
     return out;
   }
 }
 
-/** Queries a prefilter let through: their (lo, hi) words and their index in the caller's order (reused). */
-const passed = { pairs: new Uint32Array(2 << 12), origins: new Uint32Array(1 << 12), count: 0 };
+/** Queries a prefilter let through: their (lo, hi) words and their labels (reused). */
+const passed = { pairs: new Uint32Array(2 << 12), labels: new Uint32Array(1 << 12), count: 0 };
 /** countPerGroup's scratch: queries taken per group, and a round's queries (pairs and groups). */
 let takenPerGroup = new Uint8Array(1 << 12);
 interface Round {
@@ -257,9 +260,9 @@ function roundScratch(round: Round, count: number): Round {
 }
 
 function passedQueries(count: number): typeof passed {
-  if (passed.origins.length < count) {
+  if (passed.labels.length < count) {
     passed.pairs = new Uint32Array(4 * count);
-    passed.origins = new Uint32Array(2 * count);
+    passed.labels = new Uint32Array(2 * count);
   }
   return passed;
 }
