@@ -95,7 +95,10 @@ async function signed(minCellCount: number, version: number): Promise<PolicyDocu
 }
 
 /** A Privacy Plane process's gate over the ingested version: nothing in memory but the state folder. */
-function gate(versionRoot: VersionRootReader = async (_, v) => roots[v - 1] as Hex): GateRunner {
+function gate(
+  versionRoot: VersionRootReader = async (_, v) => roots[v - 1] as Hex,
+  objects: Pick<MemoryObjectStore, "getBytes"> = store,
+): GateRunner {
   const policies = createDatasetPolicies({
     chainId: SIGNATURE_DOMAIN.chainId,
     hub: SIGNATURE_DOMAIN.hub,
@@ -106,7 +109,7 @@ function gate(versionRoot: VersionRootReader = async (_, v) => roots[v - 1] as H
   });
   const source = manifestGateInputs({
     versionRoot,
-    store,
+    store: objects,
     keyring: { keyForRead: async () => datasetKey() },
     policies,
   });
@@ -158,6 +161,47 @@ describe("the gate's inputs come from the committed version", () => {
     } finally {
       store.objects.set(manifestKey, original);
     }
+  });
+
+  it("loads a version's index once for the runs of that version, and again for another root", async () => {
+    const reads: string[] = [];
+    const counting = {
+      getBytes: (bucket: string, key: string) => {
+        reads.push(key);
+        return store.getBytes(bucket, key);
+      },
+    };
+    let root = roots[0] as Hex;
+    const run = gate(async () => root, counting);
+    const rows = CSV_HEADER + FIXTURE_ROWS.slice(0, 200).map(csvLine).join("");
+    const copiedSet = { ...tableSet(), files: [{ path: "rows.csv", bytes: text(rows) }], declared: [copied] };
+    const [a, b] = await Promise.all([run(copiedSet), run(copiedSet)]);
+    expect(a.decision).toBe("rejected-by-rules");
+    expect(b.decision).toBe("rejected-by-rules");
+    expect((await run(copiedSet)).decision).toBe("rejected-by-rules");
+    const manifestReads = () => reads.filter((k) => k.includes(root.slice(2))).length;
+    expect(manifestReads()).toBe(1);
+    const before = reads.length;
+    expect(before).toBe(2); // the manifest and the sealed index, once for three runs
+    // Another root (another version): loaded on its own; here it has no manifest, so review.
+    root = `0x${"77".repeat(32)}`;
+    expect((await run(copiedSet)).decision).toBe("needs-review");
+    expect(reads.length).toBe(before + 1);
+  });
+
+  it("error: a load that found no index is not kept: once the manifest is back, the index is used", async () => {
+    const manifestKey = `${BUCKETS.datasets}/${UPLOAD_KEYS.manifestByRoot(DATASET, roots[0] as string)}`;
+    const manifest = store.objects.get(manifestKey) as Uint8Array;
+    const run = gate();
+    const rows = CSV_HEADER + FIXTURE_ROWS.slice(0, 200).map(csvLine).join("");
+    const copiedSet = { ...tableSet(), files: [{ path: "rows.csv", bytes: text(rows) }], declared: [copied] };
+    store.objects.delete(manifestKey);
+    try {
+      expect((await run(copiedSet)).decision).toBe("needs-review");
+    } finally {
+      store.objects.set(manifestKey, manifest);
+    }
+    expect((await run(copiedSet)).decision).toBe("rejected-by-rules");
   });
 
   it("error: an on-chain root with no manifest in the store goes to review", async () => {

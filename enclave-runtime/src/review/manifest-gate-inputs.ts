@@ -4,6 +4,9 @@
  * ingest built and sealed beside the data. The version's manifest is fetched by its on-chain root and
  * verified against it; the sealed index is decrypted with the dataset key (file id checked against
  * the manifest) and opened with the per-version fingerprint key. Keys are wiped after use.
+ * A loaded index is kept for the next gate runs of the same version (its on-chain root is read
+ * every run, and names the index): loading a 1M-row index (tens of MiB to fetch, decrypt and check,
+ * and the scan's prefilter built on it) costs more than scanning a 10 MB output set.
  */
 import { cce4longHubAbi, type Deployment } from "@cce4long/protocol";
 import { DEFAULT_GATE_POLICY } from "@cce4long/protocol/gate/policy";
@@ -11,6 +14,7 @@ import { BUCKETS } from "@cce4long/protocol/storage/buckets";
 import { decryptBuffer } from "@cce4long/sealing";
 import type { DatasetKeyring } from "@cce4long/sealing/keys/keyring";
 import { createPublicClient, type Hex, http } from "viem";
+import type { FingerprintIndex } from "../gate/fingerprints/fingerprint-index";
 import { deserializeFingerprintIndex } from "../gate/fingerprints/serialize";
 import { fingerprintVersionKey } from "../ingest/derived";
 import type { ObjectStore } from "../ingest/object-store";
@@ -40,35 +44,68 @@ export interface ManifestGateInputsOptions {
   keyring: Pick<DatasetKeyring, "keyForRead">;
   /** The provider's signed gate policy per dataset (policies/); without it, the ACRO defaults. */
   policies?: Pick<DatasetPolicies, "resolve">;
+  /**
+   * Loaded indexes kept for later runs, the most recently used (default 2). Each holds its tag sets
+   * in memory: about 100 MiB for a 1M-row version, with the prefilter.
+   */
+  maxCachedIndexes?: number;
 }
 
+export const DEFAULT_MAX_CACHED_INDEXES = 2;
+
 export function manifestGateInputs(options: ManifestGateInputsOptions): GateInputsSource {
+  const maxCached = options.maxCachedIndexes ?? DEFAULT_MAX_CACHED_INDEXES;
+  // By dataset and root (a root names one version); runs of one version at the same time share one
+  // load. A load that gives no index or fails is not kept, so the next run tries again.
+  const loaded = new Map<string, Promise<FingerprintIndex | null>>();
+  const indexFor = (datasetId: string, root: Hex): Promise<FingerprintIndex | null> => {
+    const key = `${datasetId}/${root}`;
+    const known = loaded.get(key);
+    if (known !== undefined) {
+      loaded.delete(key); // most recently used last
+      loaded.set(key, known);
+      return known;
+    }
+    const loading = loadIndex(options, datasetId, root);
+    if (maxCached < 1) return loading;
+    loaded.set(key, loading);
+    while (loaded.size > maxCached) loaded.delete(loaded.keys().next().value as string);
+    const forget = () => {
+      if (loaded.get(key) === loading) loaded.delete(key);
+    };
+    loading.then((index) => index ?? forget(), forget);
+    return loading;
+  };
   return async (datasetId, datasetVersion) => {
     const resolved = await options.policies?.resolve(datasetId, "gate");
     const policy = resolved?.policy ?? DEFAULT_GATE_POLICY;
     const policyRolledBack = resolved?.rolledBack === true;
-    const none = { policy, fingerprints: null, policyRolledBack };
-    if (datasetVersion < 1) return none;
+    if (datasetVersion < 1) return { policy, fingerprints: null, policyRolledBack };
     const root = await options.versionRoot(datasetId, datasetVersion);
-    const manifest = await readVersionManifest(options.store, datasetId, root);
-    if (manifest === null) return none;
-    const entry = manifest.entries.find((e) => e.kind === "fingerprints");
-    if (entry === undefined) return none;
-    const sealed = await options.store.getBytes(BUCKETS.datasets, entry.objectKey);
-    if (sealed === null) return none;
-    const datasetKey = await options.keyring.keyForRead(datasetId, entry.keyVersion);
-    const versionKey = fingerprintVersionKey(datasetKey.key, datasetId, manifest.uploadId);
-    try {
-      const { header, plaintext } = decryptBuffer(sealed, datasetKey.key);
-      if (Buffer.from(header.fileId).toString("hex") !== entry.fileId) return none;
-      return {
-        policy,
-        fingerprints: deserializeFingerprintIndex(plaintext, versionKey),
-        policyRolledBack,
-      };
-    } finally {
-      versionKey.fill(0);
-      datasetKey.wipe();
-    }
+    return { policy, fingerprints: await indexFor(datasetId, root), policyRolledBack };
   };
+}
+
+/** The version's sealed index, verified against its root, or null when it has none. */
+async function loadIndex(
+  options: ManifestGateInputsOptions,
+  datasetId: string,
+  root: Hex,
+): Promise<FingerprintIndex | null> {
+  const manifest = await readVersionManifest(options.store, datasetId, root);
+  if (manifest === null) return null;
+  const entry = manifest.entries.find((e) => e.kind === "fingerprints");
+  if (entry === undefined) return null;
+  const sealed = await options.store.getBytes(BUCKETS.datasets, entry.objectKey);
+  if (sealed === null) return null;
+  const datasetKey = await options.keyring.keyForRead(datasetId, entry.keyVersion);
+  const versionKey = fingerprintVersionKey(datasetKey.key, datasetId, manifest.uploadId);
+  try {
+    const { header, plaintext } = decryptBuffer(sealed, datasetKey.key);
+    if (Buffer.from(header.fileId).toString("hex") !== entry.fileId) return null;
+    return deserializeFingerprintIndex(plaintext, versionKey);
+  } finally {
+    versionKey.fill(0);
+    datasetKey.wipe();
+  }
 }
