@@ -10,8 +10,12 @@
 const SLOT = 4;
 const EMPTY = -1;
 const PACKED_MAX = 11;
-/** WORD_MASKS[n]: the low min(n, 4) bytes of a word. */
-const WORD_MASKS = Int32Array.from({ length: PACKED_MAX + 1 }, (_, n) => (n >= 4 ? -1 : (1 << (8 * n)) - 1));
+/** The low min(n, 4) bytes of a word (none for n <= 0). */
+const lowBytes = (n: number) => (n >= 4 ? -1 : n <= 0 ? 0 : (1 << (8 * n)) - 1);
+/** By cell length: which bytes of its first, second and third word are the cell's. */
+const MASKS_0 = Int32Array.from({ length: PACKED_MAX + 1 }, (_, n) => lowBytes(n));
+const MASKS_1 = Int32Array.from({ length: PACKED_MAX + 1 }, (_, n) => lowBytes(n - 4));
+const MASKS_2 = Int32Array.from({ length: PACKED_MAX + 1 }, (_, n) => lowBytes(n - 8));
 /** Top byte of the third key word of a long cell: above any packed length. */
 const LONG = 0xff << 24;
 
@@ -36,22 +40,36 @@ export class ByteKeys {
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  /** The id of source[start, end), or EMPTY; then add(id) gives that range this new id. */
+  /**
+   * The id of source[start, end), or EMPTY; then add(id) gives that range this new id. Small on
+   * purpose: the optimizing compiler inlines it into the CSV reader (a call per cell cost a sixth
+   * of it); longer cells and cells at the buffer's end take #findOther.
+   */
   find(start: number, end: number): number {
+    const len = end - start;
+    if (len > PACKED_MAX || start + 3 * 4 > this.#source.length) return this.#findOther(start, end);
+    // Little-endian bytes, the length in the top byte of the third word: three word reads masked
+    // to the cell's bytes (the bytes past the cell are in the buffer, so the reads stay inside it).
+    // Masks by length instead of tests on it, which cell lengths varying cell to cell mispredict.
+    const view = this.#view;
+    return this.#lookUp(
+      view.getInt32(start, true) & MASKS_0[len]!,
+      view.getInt32(start + 4, true) & MASKS_1[len]!,
+      (view.getInt32(start + 8, true) & MASKS_2[len]!) | (len << 24),
+      start,
+      end,
+    );
+  }
+
+  /** find() for a cell longer than PACKED_MAX, or too near the end of the buffer for word reads. */
+  #findOther(start: number, end: number): number {
     const src = this.#source;
     const len = end - start;
     let k0 = 0;
     let k1 = 0;
     let k2 = 0;
-    if (len <= PACKED_MAX && start + 3 * 4 <= src.length) {
-      // Little-endian bytes, the length in the top byte of the third word: three word reads masked
-      // to the cell's bytes (the bytes past the cell are in the buffer, so the reads stay inside it).
-      const view = this.#view;
-      k0 = view.getInt32(start, true) & WORD_MASKS[len]!;
-      k1 = len > 4 ? view.getInt32(start + 4, true) & WORD_MASKS[len - 4]! : 0;
-      k2 = (len > 8 ? view.getInt32(start + 8, true) & WORD_MASKS[len - 8]! : 0) | (len << 24);
-    } else if (len <= PACKED_MAX) {
-      // The same key near the end of the buffer, a byte at a time.
+    if (len <= PACKED_MAX) {
+      // The same key as find()'s, a byte at a time.
       let k = start;
       for (let shift = 0; k < end && shift < 32; shift += 8) k0 |= src[k++]! << shift;
       for (let shift = 0; k < end && shift < 32; shift += 8) k1 |= src[k++]! << shift;
@@ -69,9 +87,14 @@ export class ByteKeys {
       k1 = h1;
       k2 = LONG | (len & 0xffffff);
     }
-    this.#k0 = k0;
-    this.#k1 = k1;
-    this.#k2 = k2;
+    return this.#lookUp(k0, k1, k2, start, end);
+  }
+
+  /**
+   * The id stored under key (k0, k1, k2): for a long cell (LONG in k2) only after its bytes are
+   * compared. On a miss, keeps the key and its free slot for add().
+   */
+  #lookUp(k0: number, k1: number, k2: number, start: number, end: number): number {
     const slots = this.#slots;
     const mask = this.#mask;
     let slot = slotOf(k0, k1, k2, mask);
@@ -80,10 +103,13 @@ export class ByteKeys {
       const id = slots[at + 3]!;
       if (id === EMPTY) break;
       if (slots[at] === k0 && slots[at + 1] === k1 && slots[at + 2] === k2) {
-        if (len <= PACKED_MAX || this.#sameBytes(id, start, end)) return id;
+        if ((k2 & LONG) !== LONG || this.#sameBytes(id, start, end)) return id;
       }
       slot = (slot + 1) & mask;
     }
+    this.#k0 = k0;
+    this.#k1 = k1;
+    this.#k2 = k2;
     this.#slot = slot;
     return EMPTY;
   }
