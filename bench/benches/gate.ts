@@ -211,7 +211,7 @@ async function run(): Promise<Measurement[]> {
     // Alternated, so both variants meet the same load.
     const single: Timed[] = [];
     const parallel: Timed[] = [];
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 5; round++) {
       single.push(await timeAsync(scanOnce(SINGLE), 1));
       parallel.push(await timeAsync(scanOnce(PARALLEL), 1));
     }

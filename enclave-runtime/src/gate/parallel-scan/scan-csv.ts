@@ -14,6 +14,7 @@ import { type CsvScan, readCsvLayout, scanCsvRecords } from "../parse/csv-scan";
 import { csvSlices } from "./csv-slices";
 import { mergeScans } from "./merge-scans";
 import type { SharedIndex } from "./messages";
+import { releaseSharedCopy, sharedCopy } from "./shared-copy";
 import { defaultScanPool, type ScanWorkerPool } from "./worker-pool";
 
 /**
@@ -51,7 +52,7 @@ export async function scanCsv(
   const pool = options.pool ?? defaultScanPool();
   const slices = csvSlices(bytes, layout.bodyStart, bytes.length, layout.sep, pool.size);
   if (slices.length < 2) return { header: layout.header, scan: whole() };
-  const shared = bytes.buffer instanceof SharedArrayBuffer ? bytes : copyToSharedMemory(bytes);
+  const shared = bytes.buffer instanceof SharedArrayBuffer ? bytes : sharedCopy(bytes);
   try {
     const sharedIndex = shareIndex(index);
     const settled = await Promise.allSettled(
@@ -74,14 +75,8 @@ export async function scanCsv(
     return { header: layout.header, scan: mergeScans(scans) };
   } finally {
     // Every worker is done with it (allSettled): the plaintext copy goes.
-    if (shared !== bytes) shared.fill(0);
+    if (shared !== bytes) releaseSharedCopy(shared);
   }
-}
-
-function copyToSharedMemory(bytes: Uint8Array): Uint8Array {
-  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
-  shared.set(bytes);
-  return shared;
 }
 
 function shareIndex(index: FingerprintIndex): SharedIndex {
