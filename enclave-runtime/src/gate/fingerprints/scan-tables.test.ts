@@ -94,14 +94,14 @@ describe("ShingleValues", () => {
     const values = new ShingleValues([4]);
     const at = values.intern(0, 1, 2);
     const a = values.newRow();
-    values.data[at + values.stampAt] = a;
+    values.stamps[at >> values.recordShift] = a;
     const b = values.newRow();
     expect(b).not.toBe(a);
-    expect(values.data[at + values.stampAt]).not.toBe(b);
+    expect(values.stamps[at >> values.recordShift]).not.toBe(b);
     // The "no shingle value" record is never a value's, and always holds the row's stamp, so a
     // row never counts it.
     expect(at).not.toBe(NO_SHINGLE_VALUE);
-    expect(values.data[NO_SHINGLE_VALUE + values.stampAt]).toBe(b);
+    expect(values.stamps[NO_SHINGLE_VALUE >> values.recordShift]).toBe(b);
   });
 });
 

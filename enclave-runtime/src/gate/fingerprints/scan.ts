@@ -297,9 +297,9 @@ export class LeakageScanner {
     const info = this.values.info;
     const W = this.values.width;
     const shingles = this.values.shingles;
-    const data = shingles.data;
-    const stampAt = shingles.stampAt;
     const stamp = shingles.newRow();
+    const stamps = shingles.stamps;
+    const shift = shingles.recordShift;
     const n = phraseStart - start;
     if (this.#rowShingles.length < n * L) this.#rowShingles = new Int32Array(n * L * 2);
     const rowShingles = this.#rowShingles;
@@ -312,13 +312,13 @@ export class LeakageScanner {
         const at = cells[j]! * W;
         any |= info[at + INFO_FLAGS]!;
         const r0 = info[at + INFO_SHINGLES]!;
-        const fresh0 = data[r0 + stampAt]! ^ stamp; // stamps are in [0, 2^31): 0 only when equal
-        data[r0 + stampAt] = stamp;
+        const fresh0 = stamps[r0 >> shift]! ^ stamp; // stamps are in [0, 2^31): 0 only when equal
+        stamps[r0 >> shift] = stamp;
         rowShingles[count0] = r0;
         count0 += (fresh0 | -fresh0) >>> 31;
         const r1 = info[at + INFO_SHINGLES + 1]!;
-        const fresh1 = data[r1 + stampAt]! ^ stamp;
-        data[r1 + stampAt] = stamp;
+        const fresh1 = stamps[r1 >> shift]! ^ stamp;
+        stamps[r1 >> shift] = stamp;
         rowShingles[n + count1] = r1;
         count1 += (fresh1 | -fresh1) >>> 31;
       }
@@ -333,8 +333,8 @@ export class LeakageScanner {
       let count = 0;
       for (let j = start; j < phraseStart; j++) {
         const record = info[cells[j]! * W + word]!;
-        const fresh = data[record + stampAt]! ^ stamp;
-        data[record + stampAt] = stamp;
+        const fresh = stamps[record >> shift]! ^ stamp;
+        stamps[record >> shift] = stamp;
         rowShingles[into + count] = record;
         count += (fresh | -fresh) >>> 31;
       }

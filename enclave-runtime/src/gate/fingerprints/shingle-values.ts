@@ -4,9 +4,12 @@
  * counts such a value once. Each (level, tag) gets one record, so a row drops repeats with a stamp in
  * the record instead of comparing tags pairwise, and the value's band ranks are computed once.
  * Records sit in one Int32Array (what a row reads of a value is one cache line, not four arrays):
- * [lo, hi, rank of band 0 .. rank of band stride-1, row stamp]; a value is known by its record's
- * offset. The first record, at NO_SHINGLE_VALUE, stands for "no shingle value": its stamp is always
- * the current row's, so a row takes it as a repeat and the row loop needs no test for it.
+ * [lo, hi, rank of band 0 .. rank of band stride-1], padded to a power of two words; a value is
+ * known by its record's offset. Row stamps are apart, one word per record in `stamps` (at the
+ * offset >> recordShift): the row loop reads and writes them for every cell, and in their own array
+ * they stay in the nearest cache. The first record, at NO_SHINGLE_VALUE, stands for "no shingle
+ * value": its stamp is always the current row's, so a row takes it as a repeat and the row loop
+ * needs no test for it.
  */
 import { RECORD_HI as HI, RECORD_LO as LO, RECORD_RANKS as RANKS, rankKey } from "./shingles";
 
@@ -18,11 +21,12 @@ export class ShingleValues {
   /** Band count of each level, and the widest (the number of rank words in a record). */
   readonly #bandCounts: readonly number[];
   readonly stride: number;
-  /** Words per record. */
+  /** Words per record (a power of two), and its log2. */
   readonly width: number;
-  /** Offset of the row stamp within a record. */
-  readonly stampAt: number;
+  readonly recordShift: number;
   data: Int32Array;
+  /** The row stamp of each record: record at offset `at` has stamps[at >> recordShift]. */
+  stamps: Int32Array;
   #end = 0;
   #stamp = 0;
   /** Open addressing per level on the tag: slot -> record offset. Tags are PRF outputs, so lo hashes well. */
@@ -32,9 +36,10 @@ export class ShingleValues {
   constructor(bandCounts: readonly number[]) {
     this.#bandCounts = bandCounts;
     this.stride = Math.max(...bandCounts);
-    this.width = RANKS + this.stride + 1;
-    this.stampAt = this.width - 1;
+    this.recordShift = 32 - Math.clz32(RANKS + this.stride - 1);
+    this.width = 1 << this.recordShift;
     this.data = new Int32Array(1024 * this.width);
+    this.stamps = new Int32Array(1024);
     this.#end = this.width; // the NO_SHINGLE_VALUE record
     this.#slots = bandCounts.map(() => new Int32Array(1 << 10).fill(EMPTY));
     this.#sizes = bandCounts.map(() => 0);
@@ -64,15 +69,15 @@ export class ShingleValues {
   }
 
   /**
-   * A stamp for a new row: a row writes it into each record it takes (data[at + stampAt]), so a
-   * record already holding it is a repeat. Every stamp is cleared before the counter would overflow.
+   * A stamp for a new row: a row writes it into the stamp of each record it takes, so a record
+   * already holding it is a repeat. Every stamp is cleared before the counter would overflow.
    */
   newRow(): number {
     if (this.#stamp === 0x7fffffff) {
-      for (let at = this.stampAt; at < this.#end; at += this.width) this.data[at] = 0;
+      this.stamps.fill(0);
       this.#stamp = 0;
     }
-    this.data[NO_SHINGLE_VALUE + this.stampAt] = ++this.#stamp;
+    this.stamps[NO_SHINGLE_VALUE >> this.recordShift] = ++this.#stamp;
     return this.#stamp;
   }
 
@@ -81,6 +86,9 @@ export class ShingleValues {
       const data = new Int32Array(this.data.length * 2);
       data.set(this.data);
       this.data = data;
+      const stamps = new Int32Array(this.stamps.length * 2);
+      stamps.set(this.stamps);
+      this.stamps = stamps;
     }
     const at = this.#end;
     this.#end += this.width;
@@ -89,7 +97,7 @@ export class ShingleValues {
     data[at + HI] = hi;
     const B = this.#bandCounts[level]!;
     for (let band = 0; band < B; band++) data[at + RANKS + band] = rankKey(lo, hi, level, band);
-    data[at + this.stampAt] = 0;
+    this.stamps[at >> this.recordShift] = 0;
     return at;
   }
 
