@@ -24,6 +24,18 @@ function stream(seed: number): () => number {
   };
 }
 
+/** `count` random tags from `next`, as a list to build sets from and as pairs. */
+function randomMembers(next: () => number, count: number): { list: TagList; members: [number, number][] } {
+  const list = new TagList();
+  const members: [number, number][] = [];
+  for (let i = 0; i < count; i++) {
+    const pair: [number, number] = [next(), next()];
+    members.push(pair);
+    list.add(pair[0], pair[1]);
+  }
+  return { list, members };
+}
+
 describe("ByteKeys", () => {
   it("gives equal cells one id and different cells different ids, short and long, past growth", () => {
     const next = stream(7);
@@ -108,13 +120,7 @@ describe("ShingleValues", () => {
 describe("TagSet.hasEachPair", () => {
   it("answers as has() for members and non-members, in any order", () => {
     const next = stream(3);
-    const list = new TagList();
-    const members: [number, number][] = [];
-    for (let i = 0; i < 50_000; i++) {
-      const pair: [number, number] = [next(), next()];
-      members.push(pair);
-      list.add(pair[0], pair[1]);
-    }
+    const { list, members } = randomMembers(next, 50_000);
     const set = list.toSet();
     const count = 20_000;
     const pairs = new Uint32Array(2 * count);
@@ -137,13 +143,7 @@ describe("TagSet.hasEachPair", () => {
 
   it("answers as has() behind a prefilter, shared with another thread's copy, and the filter rarely lets a miss through", () => {
     const next = stream(11);
-    const list = new TagList();
-    const members: [number, number][] = [];
-    for (let i = 0; i < 200_000; i++) {
-      const pair: [number, number] = [next(), next()];
-      members.push(pair);
-      list.add(pair[0], pair[1]);
-    }
+    const { list, members } = randomMembers(next, 200_000);
     const set = list.toSet();
     set.addPrefilter();
     const shared = set.shared();
@@ -200,13 +200,7 @@ describe("TagSet.hasEachPair", () => {
 
   it("countPerGroup gives each group's hits counted up to the cap, with or without a prefilter", () => {
     const next = stream(21);
-    const list = new TagList();
-    const members: [number, number][] = [];
-    for (let i = 0; i < 50_000; i++) {
-      const pair: [number, number] = [next(), next()];
-      members.push(pair);
-      list.add(pair[0], pair[1]);
-    }
+    const { list, members } = randomMembers(next, 50_000);
     const plain = list.toSet();
     const filtered = list.toSet();
     filtered.addPrefilter();
