@@ -392,8 +392,8 @@ class BandQueries {
   }
 
   /**
-   * For each of `rows` rows: how many of its band tags are in `set`, up to 2 (one is a match, two a
-   * strong one). `rows` holds each query's row counted from the batch's first.
+   * For each of the batch's `rows` rows: how many of its band tags are in `set`, up to 2 (one is a
+   * match, two a strong one).
    */
   lookUp(set: TagSet, rows: number): Uint8Array {
     if (this.#matched.length < rows) this.#matched = new Uint8Array(rows * 2);

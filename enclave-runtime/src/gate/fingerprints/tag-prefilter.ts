@@ -65,10 +65,10 @@ export class TagPrefilter {
   /**
    * mayHave for each of `count` (lo, hi) pairs: writes the pairs it may hold to `out.pairs`, and for
    * each its label to `out.labels` (labels[q] for query q, or q itself without `labels`; room for
-   * `count` needed), and returns how many. Labels are read in the caller's order, not at random. The queries are first grouped
-   * by the region of the filter they read (a counting sort on the top bits of their word index), so
-   * the filter is read region by region: at random, a probe of a filter of many MiB waits for memory
-   * nearly every time (about a third less time on the bench's 16 MiB filter).
+   * `count` needed), and returns how many. The queries are first grouped by the region of the
+   * filter they read (a counting sort on the top bits of their word index, which reads the labels in
+   * the caller's order), so the filter is read region by region: at random, a probe of a filter of
+   * many MiB waits for memory nearly every time (about a third less time on the bench's 16 MiB filter).
    */
   mayHaveEach(
     pairs: Uint32Array,

@@ -155,8 +155,8 @@ export class TagSet {
 
   /**
    * For queries in groups (query q, the pair pairs[2q], pairs[2q + 1], belongs to group groups[q]):
-   * sets counts[g] to how many of group g's tags the set holds, counted up to `cap` (the first
-   * `groupCount` counts are written). The same counts as hasEachPair's hits summed per group and
+   * sets counts[g] to how many of group g's tags the set holds, counted up to `cap` (at most 255:
+   * counts are bytes; the first `groupCount` counts are written). The same counts as hasEachPair's hits summed per group and
    * capped, with fewer lookups: a group's queries past its first `cap` that the prefilter lets
    * through are looked up only when those first ones did not all hit. (A scan's rows: one band tag
    * in the index is a match and two a strong one, and a copied row has many.)
@@ -169,9 +169,11 @@ export class TagSet {
     cap: number,
     counts: Uint8Array,
   ): void {
+    if (!Number.isInteger(cap) || cap < 1 || cap > 255) throw new RangeError("cap must be 1 to 255");
     counts.fill(0, 0, groupCount);
     const passed = this.#mayHaveEach(pairs, count, groups); // labelled by group
     const taken = groupScratch(groupCount);
+    taken.fill(0, 0, groupCount);
     // First round: at most `cap` passed queries a group; the others wait. Both lists keep each
     // query's pair and group, so nothing below reads the caller's arrays at random again.
     const first = roundScratch(firstRound, passed.count);
@@ -204,7 +206,6 @@ export class TagSet {
       first.groups[m++] = g;
     }
     this.#countHits(first, m, cap, counts);
-    taken.fill(0, 0, groupCount);
   }
 
   /** Looks up a round's n pairs and adds each hit to its group's count, up to cap. */
