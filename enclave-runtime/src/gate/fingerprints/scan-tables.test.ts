@@ -174,8 +174,8 @@ describe("TagSet.hasEachPair", () => {
         } else expect(filter.mayHave(pairs[2 * q]!, pairs[2 * q + 1]!)).toBe(true);
       }
       expect(found).toBeGreaterThanOrEqual(Math.floor(count / 3));
-      // At least 16 bits a tag, four bits a word: well under 1% of misses pass.
-      expect(passed / misses).toBeLessThan(0.01);
+      // At least 8 bits a tag, four bits a word: under 5% of misses pass.
+      expect(passed / misses).toBeLessThan(0.05);
     }
     // In bulk (grouped by filter region), the filter passes exactly the queries mayHave passes,
     // each with its label (its index, or the label given).

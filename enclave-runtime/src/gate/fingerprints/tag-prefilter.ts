@@ -11,10 +11,13 @@ import { Cce4longError } from "@cce4long/protocol";
 
 /**
  * Filter bits per tag (at least; the word count is rounded up to a power of two). With four bits a
- * word, 0.8% of absent tags pass on the 1M-row bench index (8M band tags, 16 MiB of filter, built in
- * about 0.25 s, once per loaded index, for its first output large enough for the worker pool: scan-csv.ts).
+ * word, 3.8% of absent tags pass on the 1M-row bench index (8M band tags, 8 MiB of filter, built in
+ * about 0.07 s, once per loaded index, for its first output large enough for the worker pool:
+ * scan-csv.ts). 16 bits a tag let 0.8% pass, but the probes of a filter twice the size, which wait
+ * for memory, cost more than the set lookups the extra passes add (10 MB of clean rows: 14 ms of
+ * probes and 22k passes against 19 to 23 ms and 5k; of copied rows, 170 against 175 to 182 ms).
  */
-const BITS_PER_TAG = 16;
+const BITS_PER_TAG = 8;
 
 /** The word of a tag (low word bits) and its four bits in it (from the high word). */
 function bitsOf(hi: number): number {
@@ -68,7 +71,7 @@ export class TagPrefilter {
    * `count` needed), and returns how many. The queries are first grouped by the region of the
    * filter they read (a counting sort on the top bits of their word index, which reads the labels in
    * the caller's order), so the filter is read region by region: at random, a probe of a filter of
-   * many MiB waits for memory nearly every time (about a third less time on the bench's 16 MiB filter).
+   * many MiB waits for memory nearly every time (about a third less time on a 16 MiB filter).
    */
   mayHaveEach(
     pairs: Uint32Array,
@@ -115,7 +118,7 @@ export class TagPrefilter {
   }
 }
 
-/** Regions mayHaveEach groups queries by (2^REGION_BITS of them: 64 KiB each in a 16 MiB filter). */
+/** Regions mayHaveEach groups queries by (2^REGION_BITS of them: 32 KiB each in an 8 MiB filter). */
 const REGION_BITS = 8;
 const regionStarts = new Uint32Array(1 << REGION_BITS);
 /** Queries in region order: their words and their labels (reused). */

@@ -46,7 +46,7 @@ export async function scanCsv(
     return { header: layout.header, scan: whole() };
   }
   // A large output looks the band set up in bulk and mostly misses: a prefilter (built once per
-  // loaded index, about 0.25 s per 1M rows, shared with the workers) answers most misses from cache.
+  // loaded index, about 0.07 s per 1M rows, shared with the workers) answers most misses from cache.
   // Small outputs and ingest never pay for it.
   index.sets.bands.addPrefilter();
   const pool = options.pool ?? defaultScanPool();
