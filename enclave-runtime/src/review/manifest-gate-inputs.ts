@@ -4,9 +4,8 @@
  * ingest built and sealed beside the data. The version's manifest is fetched by its on-chain root and
  * verified against it; the sealed index is decrypted with the dataset key (file id checked against
  * the manifest) and opened with the per-version fingerprint key. Keys are wiped after use.
- * A loaded index is kept for the next gate runs of the same version (its on-chain root is read
- * every run, and names the index): loading a 1M-row index (tens of MiB to fetch, decrypt and check,
- * and the scan's prefilter built on it) costs more than scanning a 10 MB output set.
+ * A loaded index is kept for the next gate runs of the same version (index-cache.ts; the on-chain
+ * root is read every run, and names the index).
  */
 import { cce4longHubAbi, type Deployment } from "@cce4long/protocol";
 import { DEFAULT_GATE_POLICY } from "@cce4long/protocol/gate/policy";
@@ -21,6 +20,7 @@ import type { ObjectStore } from "../ingest/object-store";
 import { readVersionManifest } from "../ingest/read-version-manifest";
 import type { DatasetPolicies } from "../policies/dataset-policies";
 import type { GateInputsSource } from "./gate-runner";
+import { IndexCache } from "./index-cache";
 
 /** The Merkle root the hub recorded for a dataset version (CCE4longHub.datasetVersionRoot). */
 export type VersionRootReader = (datasetId: string, datasetVersion: number) => Promise<Hex>;
@@ -44,38 +44,15 @@ export interface ManifestGateInputsOptions {
   keyring: Pick<DatasetKeyring, "keyForRead">;
   /** The provider's signed gate policy per dataset (policies/); without it, the ACRO defaults. */
   policies?: Pick<DatasetPolicies, "resolve">;
-  /**
-   * Loaded indexes kept for later runs, the most recently used (default 2). Each holds its tag sets
-   * in memory: about 92 MiB for a 1M-row version, with the prefilter.
-   */
-  maxCachedIndexes?: number;
+  /** Memory for loaded indexes kept for later runs (index-cache.ts; default two 1M-row versions). */
+  indexCacheBytes?: number;
 }
 
-export const DEFAULT_MAX_CACHED_INDEXES = 2;
-
 export function manifestGateInputs(options: ManifestGateInputsOptions): GateInputsSource {
-  const maxCached = options.maxCachedIndexes ?? DEFAULT_MAX_CACHED_INDEXES;
-  // By dataset and root (a root names one version); runs of one version at the same time share one
-  // load. A load that gives no index or fails is not kept, so the next run tries again.
-  const loaded = new Map<string, Promise<FingerprintIndex | null>>();
-  const indexFor = (datasetId: string, root: Hex): Promise<FingerprintIndex | null> => {
-    const key = `${datasetId}/${root}`;
-    const known = loaded.get(key);
-    if (known !== undefined) {
-      loaded.delete(key); // most recently used last
-      loaded.set(key, known);
-      return known;
-    }
-    const loading = loadIndex(options, datasetId, root);
-    if (maxCached < 1) return loading;
-    loaded.set(key, loading);
-    while (loaded.size > maxCached) loaded.delete(loaded.keys().next().value as string);
-    const forget = () => {
-      if (loaded.get(key) === loading) loaded.delete(key);
-    };
-    loading.then((index) => index ?? forget(), forget);
-    return loading;
-  };
+  // By dataset and root: a root names one version, whose index never changes.
+  const indexes = new IndexCache<FingerprintIndex>(options.indexCacheBytes);
+  const indexFor = (datasetId: string, root: Hex) =>
+    indexes.get(`${datasetId}/${root}`, () => loadIndex(options, datasetId, root));
   return async (datasetId, datasetVersion) => {
     const resolved = await options.policies?.resolve(datasetId, "gate");
     const policy = resolved?.policy ?? DEFAULT_GATE_POLICY;

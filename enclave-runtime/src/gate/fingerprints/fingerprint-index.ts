@@ -42,4 +42,9 @@ export class FingerprintIndex {
   get byteLength(): number {
     return Object.values(this.sets).reduce((sum, set) => sum + set.tags.byteLength, 0);
   }
+
+  /** Bytes the index holds in memory: the tag sets with their bucket tables and prefilter. */
+  get memoryBytes(): number {
+    return Object.values(this.sets).reduce((sum, set) => sum + set.memoryBytes, 0);
+  }
 }

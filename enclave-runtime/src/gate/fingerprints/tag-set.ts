@@ -117,6 +117,11 @@ export class TagSet {
     this.#prefilter ??= TagPrefilter.build(this.#words, this.tags.length);
   }
 
+  /** Bytes the set holds in memory: its tags, bucket table and prefilter (when built). */
+  get memoryBytes(): number {
+    return this.tags.byteLength + this.#buckets.byteLength + (this.#prefilter?.words.byteLength ?? 0);
+  }
+
   get size(): number {
     return this.tags.length;
   }
