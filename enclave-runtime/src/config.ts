@@ -82,6 +82,8 @@ const Schema = z.object({
   REVIEW_TIMEOUT_HOURS: z.coerce.number().positive().max(8760).default(72),
   REVIEW_TIMEOUT_ACTION: z.enum(["reject", "escalate"]).default("reject"),
   REVIEW_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Memory the gate may keep loaded fingerprint indexes in (review/index-cache.ts); 0 keeps none. */
+  GATE_INDEX_CACHE_MIB: z.coerce.number().int().min(0).max(65_536).default(256),
 
   // --- Explore Mode: Jupyter sessions over desensitized samples (enclave-runtime/src/explore) ---
   /** Serve /v1/explore/sessions (needs bubblewrap, FUSE and Debian's jupyter-notebook on this machine). */

@@ -27,6 +27,14 @@ describe("review configuration", () => {
     });
   });
 
+  it("keeps loaded fingerprint indexes in 256 MiB by default; refuses a budget that is not a whole MiB count", () => {
+    expect(parseConfig(BASE).GATE_INDEX_CACHE_MIB).toBe(256);
+    expect(parseConfig({ ...BASE, GATE_INDEX_CACHE_MIB: "0" }).GATE_INDEX_CACHE_MIB).toBe(0);
+    for (const bad of ["-1", "1.5", "lots", "65537"]) {
+      expect(() => parseConfig({ ...BASE, GATE_INDEX_CACHE_MIB: bad })).toThrow(/GATE_INDEX_CACHE_MIB/);
+    }
+  });
+
   it("refuses a production deployment without a state dir or an edge token", () => {
     expect(() => parseConfig(PRODUCTION)).toThrow(/PRIVACY_PLANE_STATE_DIR and PRIVACY_PLANE_API_TOKEN/);
     expect(() => parseConfig({ ...PRODUCTION, PRIVACY_PLANE_STATE_DIR: "/state" })).toThrow(/API_TOKEN/);

@@ -84,6 +84,7 @@ export async function startReviews(
             store: objectStore,
             keyring: shared.keyring,
             ...(shared.policies ? { policies: shared.policies } : {}),
+            indexCacheBytes: config.GATE_INDEX_CACHE_MIB * 2 ** 20,
           })
         : noIndexSource,
       () =>
