@@ -317,7 +317,7 @@ async function run(): Promise<Measurement[]> {
   });
 
   // What a gate run adds when its version's index is not loaded yet (the first run of a version
-  // in a Privacy Plane process, or after it left the cache: manifest-gate-inputs.ts): load the
+  // in a Privacy Plane process, or after it left the cache: review/index-cache.ts): load the
   // index's bytes and build the scan's prefilter. Fetching and decrypting them come on top.
   const { wallMs: loadMs } = await timeAsync(async () => {
     deserializeFingerprintIndex(indexBytes, key).sets.bands.addPrefilter();
