@@ -36,6 +36,35 @@ function randomMembers(next: () => number, count: number): { list: TagList; memb
   return { list, members };
 }
 
+/**
+ * Queries from `members`: a third members, a third near misses (the same high word), a third random
+ * tags, in that turn.
+ */
+function mixedQueries(next: () => number, members: [number, number][], count: number): Uint32Array {
+  const pairs = new Uint32Array(2 * count);
+  for (let q = 0; q < count; q++) {
+    const m = members[next() % members.length]!;
+    const kind = q % 3;
+    pairs[2 * q] = kind === 0 ? m[0] : kind === 1 ? m[0] ^ 1 : next();
+    pairs[2 * q + 1] = kind === 2 ? next() : m[1];
+  }
+  return pairs;
+}
+
+/** Each query's answer (1 or 0) from countPerGroup with one group per query and cap 1. */
+function hitsOf(set: TagSet, pairs: Uint32Array, count: number): Uint8Array {
+  const hits = new Uint8Array(count).fill(7);
+  set.countPerGroup(
+    pairs,
+    count,
+    Uint32Array.from({ length: count }, (_, q) => q),
+    count,
+    1,
+    hits,
+  );
+  return hits;
+}
+
 describe("ByteKeys", () => {
   it("gives equal cells one id and different cells different ids, short and long, past growth", () => {
     const next = stream(7);
@@ -117,22 +146,14 @@ describe("ShingleValues", () => {
   });
 });
 
-describe("TagSet.hasEachPair", () => {
+describe("TagSet.countPerGroup", () => {
   it("answers as has() for members and non-members, in any order", () => {
     const next = stream(3);
     const { list, members } = randomMembers(next, 50_000);
     const set = list.toSet();
     const count = 20_000;
-    const pairs = new Uint32Array(2 * count);
-    for (let q = 0; q < count; q++) {
-      // Half members, half near misses (same high word) or random tags.
-      const m = members[next() % members.length]!;
-      const kind = q % 3;
-      pairs[2 * q] = kind === 0 ? m[0] : kind === 1 ? m[0] ^ 1 : next();
-      pairs[2 * q + 1] = kind === 2 ? next() : m[1];
-    }
-    const hits = new Uint8Array(count);
-    set.hasEachPair(pairs, count, hits);
+    const pairs = mixedQueries(next, members, count);
+    const hits = hitsOf(set, pairs, count);
     let found = 0;
     for (let q = 0; q < count; q++) {
       expect(hits[q]).toBe(set.has(pairs[2 * q]!, pairs[2 * q + 1]!) ? 1 : 0);
@@ -151,16 +172,9 @@ describe("TagSet.hasEachPair", () => {
     const copy = TagSet.fromShared(shared);
     const filter = TagPrefilter.fromShared(shared.prefilter!, set.size);
     const count = 60_000;
-    const pairs = new Uint32Array(2 * count);
-    for (let q = 0; q < count; q++) {
-      const m = members[next() % members.length]!;
-      const kind = q % 3;
-      pairs[2 * q] = kind === 0 ? m[0] : kind === 1 ? m[0] ^ 1 : next();
-      pairs[2 * q + 1] = kind === 2 ? next() : m[1];
-    }
+    const pairs = mixedQueries(next, members, count);
     for (const s of [set, copy]) {
-      const hits = new Uint8Array(count).fill(7);
-      s.hasEachPair(pairs, count, hits);
+      const hits = hitsOf(s, pairs, count);
       let found = 0;
       let misses = 0;
       let passed = 0;
@@ -222,8 +236,10 @@ describe("TagSet.hasEachPair", () => {
     const count = groupOf.length;
     const pairs = Uint32Array.from(pairList);
     const groups = Uint32Array.from(groupOf);
-    const hits = new Uint8Array(count);
-    plain.hasEachPair(pairs, count, hits);
+    // The reference: has(), one query at a time.
+    const hits = Uint8Array.from({ length: count }, (_, q) =>
+      plain.has(pairs[2 * q]!, pairs[2 * q + 1]!) ? 1 : 0,
+    );
     for (const cap of [1, 2, 5]) {
       const expected = new Uint8Array(groupCount);
       for (let q = 0; q < count; q++) if (hits[q] && expected[groups[q]!]! < cap) expected[groups[q]!]!++;

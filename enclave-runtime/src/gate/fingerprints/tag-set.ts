@@ -110,7 +110,7 @@ export class TagSet {
   }
 
   /**
-   * Puts a Bloom prefilter in front of hasEachPair (built once; a set given by fromShared keeps the
+   * Puts a Bloom prefilter in front of countPerGroup (built once; a set given by fromShared keeps the
    * other thread's). For a set looked up in bulk and mostly missed: the band set.
    */
   addPrefilter(): void {
@@ -143,28 +143,13 @@ export class TagSet {
   }
 
   /**
-   * Looks up `count` tags given as (lo, hi) pairs (pairs[2q], pairs[2q + 1]) and sets hits[q] to 1
-   * or 0. Same answers as has(), in a better order: queries are bucketed by the top 16 bits of their
-   * high word first, so a large set is swept from start to end instead of being hit at random (a
-   * random lookup in tens of MiB is a cache miss or two; a sweep is read ahead by the hardware, and
-   * the queries of one bucket meet in a few KiB of the set). With a prefilter, only the queries it
-   * lets through are sorted and looked up; the others are misses.
-   */
-  hasEachPair(pairs: Uint32Array, count: number, hits: Uint8Array): void {
-    hits.fill(0, 0, count);
-    const passed = this.#mayHaveEach(pairs, count, null);
-    const { los, his, queries } = sortByTopBits(passed.pairs, passed.count);
-    const origins = passed.labels;
-    for (let i = 0; i < passed.count; i++) hits[origins[queries[i]!]!] = this.has(los[i]!, his[i]!) ? 1 : 0;
-  }
-
-  /**
    * For queries in groups (query q, the pair pairs[2q], pairs[2q + 1], belongs to group groups[q]):
    * sets counts[g] to how many of group g's tags the set holds, counted up to `cap` (at most 255:
-   * counts are bytes; the first `groupCount` counts are written). The same counts as hasEachPair's hits summed per group and
-   * capped, with fewer lookups: a group's queries past its first `cap` that the prefilter lets
-   * through are looked up only when those first ones did not all hit. (A scan's rows: one band tag
-   * in the index is a match and two a strong one, and a copied row has many.)
+   * counts are bytes; the first `groupCount` counts are written). The same counts as has() summed
+   * per group and capped, with fewer lookups: the prefilter answers most misses, and a group's
+   * queries past its first `cap` that it lets through are looked up only when those first ones did
+   * not all hit (a scan's rows: one band tag in the index is a match and two a strong one, and a
+   * copied row has many). With one group per query and cap 1, counts[q] is has() of query q.
    */
   countPerGroup(
     pairs: Uint32Array,
@@ -213,7 +198,12 @@ export class TagSet {
     this.#countHits(first, m, cap, counts);
   }
 
-  /** Looks up a round's n pairs and adds each hit to its group's count, up to cap. */
+  /**
+   * Looks up a round's n pairs and adds each hit to its group's count, up to cap. The pairs are
+   * bucketed by the top 16 bits of their high word first, so a large set is swept from start to end
+   * instead of being hit at random (a random lookup in tens of MiB is a cache miss or two; a sweep
+   * is read ahead by the hardware, and the queries of one bucket meet in a few KiB of the set).
+   */
   #countHits(round: Round, n: number, cap: number, counts: Uint8Array): void {
     const { los, his, queries } = sortByTopBits(round.pairs, n);
     for (let i = 0; i < n; i++) {
@@ -223,11 +213,8 @@ export class TagSet {
     }
   }
 
-  /**
-   * The queries the prefilter lets through (all of them without one), in module scratch, each with
-   * its label: labels[q], or q without labels.
-   */
-  #mayHaveEach(pairs: Uint32Array, count: number, labels: Uint32Array | null): typeof passed {
+  /** The queries the prefilter lets through (all of them without one), in module scratch, each with labels[q]. */
+  #mayHaveEach(pairs: Uint32Array, count: number, labels: Uint32Array): typeof passed {
     const out = passedQueries(count);
     const filter = this.#prefilter;
     if (filter !== null) {
@@ -235,7 +222,7 @@ export class TagSet {
       return out;
     }
     out.pairs.set(pairs.subarray(0, 2 * count));
-    for (let q = 0; q < count; q++) out.labels[q] = labels === null ? q : labels[q]!;
+    out.labels.set(labels.subarray(0, count));
     out.count = count;
     return out;
   }
