@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { LONGEVITY_COHORT_SCHEMA } from "@cce4long/protocol/datasets/longevity-cohort";
 import { describe, expect, it } from "vitest";
 import { asGrid, FIXTURE_KEY, FIXTURE_ROWS, fixtureIndex, select } from "../test-support/cohort-fixture";
+import { MAX_QUEUED_OFFSETS } from "./band-kernel";
 import { buildFingerprintIndex } from "./build";
 import { CellTagger } from "./cell-tagger";
 import { FingerprintKey } from "./prf";
@@ -150,6 +151,24 @@ describe("fingerprint index", () => {
       expect(copied.matchedRows.count).toBeGreaterThan(0.85 * indexed.length);
       expect(copied.strongMatchedRows).toBeGreaterThan(0.5 * indexed.length);
       expect(unrelated.matchedRows.count).toBeLessThan(0.05 * other.length);
+    }
+  });
+
+  it("finds a copied row padded with empty cells, in the band kernel's queue or, too big for it, apart", () => {
+    const index = fixtureIndex();
+    const grid = asGrid(FIXTURE_ROWS.slice(0, 40));
+    const rows = select(grid, grid[0]!.slice(10)).slice(1); // attribute columns only
+    const plain = scanForLeakage(index, { rows });
+    expect(plain.matchedRows.count).toBeGreaterThan(30);
+    // An empty cell is no shingle value: padding leaves each row's values and so its bands as they
+    // were. 70,000 cells over two levels fit the queue; 140,000 do not.
+    for (const padding of [70_000, MAX_QUEUED_OFFSETS / 2 + 1]) {
+      const padded = rows.map((row, r) =>
+        r % 10 === 0 ? [...row, ...Array<string>(padding).fill("")] : row,
+      );
+      const scan = scanForLeakage(index, { rows: padded });
+      expect(scan.matchedRows).toEqual(plain.matchedRows);
+      expect(scan.strongMatchedRows).toBe(plain.strongMatchedRows);
     }
   });
 

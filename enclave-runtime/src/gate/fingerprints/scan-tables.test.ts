@@ -1,7 +1,7 @@
 /**
  * Tests of the scan's own tables (runs in Node under vitest): byte-keyed interning of CSV cells, the
  * per-level shingle value records, batched band lookups (with and without their Bloom prefilter) and
- * the scan's band writer. Each is checked
+ * the scan's step-by-step band writer (the band kernel has band-kernel.test.ts). Each is checked
  * against the plain version it replaces (a Map of strings, has(), forEachBand of build.ts), so a
  * faster scan cannot drift from what ingest stored.
  */
@@ -343,46 +343,5 @@ describe("writeBands", () => {
     }
     expect(compared).toBeGreaterThan(5000);
     expect(ties).toBeGreaterThan(1000);
-  });
-
-  it("gives the definition's tags when ranks agree only in their top bits and high words differ only in the last bit", () => {
-    // The four-value path cuts ranks and high words short and hands such bands to the exact
-    // selection: ranks here differ only in their low bits, high words come from 6 and 7 (equal but
-    // for the last bit), and some rows hold more values than the fast path's keys can place.
-    const next = stream(13);
-    const level: ShingleLevel = { sig: 3, bands: 4, valuesPerBand: 4, maxValueShare: 0.02 };
-    const values = new ShingleValues([level.bands]);
-    const out = new Uint32Array(2 * 4);
-    let compared = 0;
-    for (let trial = 0; trial < 3000; trial++) {
-      const n = trial % 1000 === 0 ? 70_000 : 4 + (next() % 20);
-      // Filled directly (random words: no repeats to drop), as RowValues.add is quadratic.
-      const row = new RowValues();
-      row.los = new Uint32Array(n);
-      row.his = new Uint32Array(n);
-      row.count = n;
-      const at = new Int32Array(n);
-      const ranks = new Int32Array(n * level.bands);
-      const base = (next() | 0) & ~0xfff;
-      for (let i = 0; i < n; i++) {
-        const lo = next();
-        const hi = trial % 3 === 0 ? 6 + (next() % 2) : next();
-        row.los[i] = lo;
-        row.his[i] = hi;
-        const record = values.intern(0, lo, hi);
-        at[i] = record;
-        for (let band = 0; band < level.bands; band++) {
-          const rank = trial % 2 === 0 ? base + (next() % 0x1000) : next() | 0;
-          values.data[record + RECORD_RANKS + band] = rank;
-          ranks[i * level.bands + band] = rank;
-        }
-      }
-      const expected: number[] = [];
-      forEachBandRanked(row, ranks, level, 0, (lo, hi) => expected.push(lo >>> 0, hi >>> 0));
-      const written = writeBands(at, 0, row.count, values.data, level, 0, out, 0);
-      expect([...out.subarray(0, written * 2)]).toEqual(expected);
-      compared += written;
-    }
-    expect(compared).toBe(3000 * level.bands);
   });
 });

@@ -7,6 +7,7 @@
  * (value-table.ts) and rows are kept as value ids until their chunk is processed.
  */
 import type { CellRef } from "@cce4long/protocol/gate/report";
+import { type BandKernel, KERNEL_VALUES_PER_BAND, MAX_QUEUED_OFFSETS } from "./band-kernel";
 import { foldCombo, folded, subsetMasks } from "./combos";
 import type { FingerprintIndex } from "./fingerprint-index";
 import { RowValues, writeBands } from "./shingles";
@@ -119,8 +120,13 @@ export class LeakageScanner {
   // Per-row scratch.
   readonly #qi = new RowValues();
   readonly #qiCells: number[] = [];
-  /** The row's distinct shingle values per level (record offsets in values.shingles), and their counts. */
-  #rowShingles = new Int32Array(64);
+  /**
+   * The scan's band kernel: rows' distinct shingle values per level (record offsets in
+   * values.shingles) are written to its queue, where it computes the four-value levels' bands.
+   */
+  readonly #kernel: BandKernel;
+  /** Where a row with more cells than the kernel's queue holds puts them (computed without it). */
+  #bigRow = new Int32Array(0);
   readonly #levelCounts: Int32Array;
   /** Band tags a row can give at most (every level's bands). */
   readonly #bandsPerRow: number;
@@ -134,6 +140,7 @@ export class LeakageScanner {
     this.#index = index;
     this.header = header;
     this.values = new ValueTable(index);
+    this.#kernel = this.values.shingles.kernel;
     this.#bands = spareBandQueries ?? new BandQueries();
     spareBandQueries = null;
     this.#bandsPerRow = index.params.levels.reduce((sum, l) => sum + l.bands, 0);
@@ -195,6 +202,7 @@ export class LeakageScanner {
       const end = r + 1 < rows ? this.#bounds[2 * r + 2]! : this.#cellCount;
       this.#scanRow(this.#firstRow + r, start, phrases, end);
     }
+    this.#kernel.drainInto(this.#bands);
     this.#firstRow += rows;
     this.#bounds.length = 0;
     this.#cellCount = 0;
@@ -231,8 +239,16 @@ export class LeakageScanner {
     const cells = this.#cells;
     const n = phraseStart - start;
     const result = this.#result;
-    // The flags of the row's values (cells and phrases), and its distinct shingle values.
-    let any = this.#rowShingleValues(start, phraseStart);
+    // The flags of the row's values (cells and phrases), and its distinct shingle values: in the
+    // kernel's queue when they fit (a full queue is drained first), else apart.
+    const L = params.levels.length;
+    const kernel = this.#kernel;
+    const queued = n * L <= MAX_QUEUED_OFFSETS;
+    if (queued && !kernel.hasRoom(n * L, L, this.#bandsPerRow)) kernel.drainInto(this.#bands);
+    if (!queued && this.#bigRow.length < n * L) this.#bigRow = new Int32Array(n * L);
+    const rowShingles = queued ? kernel.offsets : this.#bigRow;
+    const base = queued ? kernel.offsetCount : 0;
+    let any = this.#rowShingleValues(start, phraseStart, rowShingles, base);
     for (let j = phraseStart; j < end; j++) any |= info[cells[j]! * W + INFO_FLAGS]!;
     // Identifier values, in cells and phrases.
     if (any & FLAG_IDENTIFIER) {
@@ -280,18 +296,18 @@ export class LeakageScanner {
       }
     }
     // A row none of whose values is a shingle value of the index has no band to look up.
-    if (any & (((1 << this.#index.params.levels.length) - 1) * FLAG_SHINGLE)) this.#rowBands(r, n);
+    if (any & (((1 << L) - 1) * FLAG_SHINGLE)) this.#rowBands(r, n, rowShingles, base, queued);
   }
 
   /**
    * One pass over the row's cells: returns the OR of their flags, and puts the row's distinct
-   * shingle values of each level (record offsets) in #rowShingles, level l's n from l * n on, and
-   * their counts in #levelCounts. Records of all levels differ, so one stamp per row serves every
+   * shingle values of each level (record offsets) in rowShingles, level l's n from base + l * n on,
+   * and their counts in #levelCounts. Records of all levels differ, so one stamp per row serves every
    * level. Without a branch: each record is written at its level's next place, which the count
    * moves past only for a record not yet stamped this row (a cell that is no shingle value points to
    * a record always stamped). The default two levels have their own loop, with counts in locals.
    */
-  #rowShingleValues(start: number, phraseStart: number): number {
+  #rowShingleValues(start: number, phraseStart: number, rowShingles: Int32Array, base: number): number {
     const L = this.#index.params.levels.length;
     const cells = this.#cells;
     const info = this.values.info;
@@ -301,13 +317,11 @@ export class LeakageScanner {
     const stamps = shingles.stamps;
     const shift = shingles.recordShift;
     const n = phraseStart - start;
-    if (this.#rowShingles.length < n * L) this.#rowShingles = new Int32Array(n * L * 2);
-    const rowShingles = this.#rowShingles;
     const counts = this.#levelCounts;
     let any = 0;
     if (L === 2) {
-      let count0 = 0;
-      let count1 = 0;
+      let count0 = base;
+      let count1 = base + n;
       for (let j = start; j < phraseStart; j++) {
         const at = cells[j]! * W;
         any |= info[at + INFO_FLAGS]!;
@@ -319,17 +333,17 @@ export class LeakageScanner {
         const r1 = info[at + INFO_SHINGLES + 1]!;
         const fresh1 = stamps[r1 >> shift]! ^ stamp;
         stamps[r1 >> shift] = stamp;
-        rowShingles[n + count1] = r1;
+        rowShingles[count1] = r1;
         count1 += (fresh1 | -fresh1) >>> 31;
       }
-      counts[0] = count0;
-      counts[1] = count1;
+      counts[0] = count0 - base;
+      counts[1] = count1 - base - n;
       return any;
     }
     for (let j = start; j < phraseStart; j++) any |= info[cells[j]! * W + INFO_FLAGS]!;
     for (let l = 0; l < L; l++) {
       const word = INFO_SHINGLES + l;
-      const into = l * n;
+      const into = base + l * n;
       let count = 0;
       for (let j = start; j < phraseStart; j++) {
         const record = info[cells[j]! * W + word]!;
@@ -343,24 +357,36 @@ export class LeakageScanner {
     return any;
   }
 
-  /** Band tags of the row's shingle values (#rowShingleValues, n cells), queued for #lookUpBands. */
-  #rowBands(r: number, n: number): void {
+  /**
+   * Band tags of the row's shingle values (#rowShingleValues, n cells, written to rowShingles from
+   * base on), for #lookUpBands: four-value levels through the kernel when the values are in its queue
+   * (`queued`), the others here.
+   */
+  #rowBands(r: number, n: number, rowShingles: Int32Array, base: number, queued: boolean): void {
     const levels = this.#index.params.levels;
     const L = levels.length;
     const data = this.values.shingles.data;
-    const rowShingles = this.#rowShingles;
     const counts = this.#levelCounts;
     const bands = this.#bands;
-    bands.reserve(this.#bandsPerRow);
-    const first = bands.count;
-    let written = 0;
-    for (let l = 0; l < L; l++) {
-      written += writeBands(rowShingles, l * n, counts[l]!, data, levels[l]!, l, bands.tags, first + written);
-    }
-    const rows = bands.rows;
+    const kernel = this.#kernel;
     const batchRow = r - this.#bandsFromRow;
-    for (let q = first; q < first + written; q++) rows[q] = batchRow;
-    bands.count = first + written;
+    let toKernel = false;
+    for (let l = 0; l < L; l++) {
+      const level = levels[l]!;
+      const count = counts[l]!;
+      if (count < level.valuesPerBand) continue;
+      if (queued && level.valuesPerBand === KERNEL_VALUES_PER_BAND) {
+        kernel.queue(base + l * n, count, batchRow, l, level.bands);
+        toKernel = true;
+        continue;
+      }
+      bands.reserve(level.bands);
+      const first = bands.count;
+      const written = writeBands(rowShingles, base + l * n, count, data, level, l, bands.tags, first);
+      bands.rows.fill(batchRow, first, first + written);
+      bands.count = first + written;
+    }
+    if (toKernel) kernel.offsetCount = base + n * L;
   }
 }
 

@@ -9,9 +9,13 @@
  * offset >> recordShift): the row loop reads and writes them for every cell, and in their own array
  * they stay in the nearest cache. The first record, at NO_SHINGLE_VALUE, stands for "no shingle
  * value": its stamp is always the current row's, so a row takes it as a repeat and the row loop
- * needs no test for it.
+ * needs no test for it. The records live in the memory of the scan's band kernel (band-kernel.ts),
+ * which reads them there.
  */
+import { BandKernel } from "./band-kernel";
 import { RECORD_HI as HI, RECORD_LO as LO, RECORD_RANKS as RANKS, rankKey } from "./shingles";
+
+const INITIAL_RECORDS = 1024;
 
 const EMPTY = -1;
 /** The record a value whose level tag is not a shingle value of the index points to. */
@@ -24,7 +28,9 @@ export class ShingleValues {
   /** Words per record (a power of two), and its log2. */
   readonly width: number;
   readonly recordShift: number;
+  /** The records: a view into the kernel's memory, renewed when it grows. */
   data: Int32Array;
+  readonly kernel: BandKernel;
   /** The row stamp of each record: record at offset `at` has stamps[at >> recordShift]. */
   stamps: Int32Array;
   #end = 0;
@@ -38,8 +44,9 @@ export class ShingleValues {
     this.stride = Math.max(...bandCounts);
     this.recordShift = 32 - Math.clz32(RANKS + this.stride - 1);
     this.width = 1 << this.recordShift;
-    this.data = new Int32Array(1024 * this.width);
-    this.stamps = new Int32Array(1024);
+    this.kernel = new BandKernel(INITIAL_RECORDS * this.width);
+    this.data = this.kernel.records;
+    this.stamps = new Int32Array(this.data.length >> this.recordShift);
     this.#end = this.width; // the NO_SHINGLE_VALUE record
     this.#slots = bandCounts.map(() => new Int32Array(1 << 10).fill(EMPTY));
     this.#sizes = bandCounts.map(() => 0);
@@ -83,10 +90,9 @@ export class ShingleValues {
 
   #append(level: number, lo: number, hi: number): number {
     if (this.#end + this.width > this.data.length) {
-      const data = new Int32Array(this.data.length * 2);
-      data.set(this.data);
-      this.data = data;
-      const stamps = new Int32Array(this.stamps.length * 2);
+      this.kernel.growRecords(this.data.length * 2);
+      this.data = this.kernel.records;
+      const stamps = new Int32Array(this.data.length >> this.recordShift);
       stamps.set(this.stamps);
       this.stamps = stamps;
     }

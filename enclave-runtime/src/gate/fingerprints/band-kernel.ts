@@ -1,0 +1,182 @@
+/**
+ * The band kernel (runs inside the TEE): a WebAssembly module (enclave-runtime/assembly/band-kernel.ts)
+ * that computes the band tags of four-value shingle levels four bands at a time with SIMD. A scan's
+ * shingle records (shingle-values.ts) live in the kernel's memory; the scanner queues rows (the record
+ * offsets of their distinct values) and drains the queue into its band queries once a chunk. Bands the
+ * kernel reports as ties are computed again by writeBand, so the tags are always the definition's.
+ * One kernel per scan: its memory holds that scan's records and nothing else.
+ */
+import { BAND_KERNEL_WASM_BASE64 } from "./generated/band-kernel";
+import { bandDomain, writeBand } from "./shingles";
+
+/** Where drained tags go: (lo, hi) pairs and the row of each, from `count` on (the scanner's BandQueries). */
+export interface BandTagSink {
+  tags: Uint32Array;
+  rows: Uint32Array;
+  count: number;
+  /** Makes room for `more` tags after the first `count`. */
+  reserve(more: number): void;
+}
+
+/** Values per band the kernel handles. */
+export const KERNEL_VALUES_PER_BAND = 4;
+/** Record offsets the queue holds: a row with more cells than this over its levels is done without it. */
+export const MAX_QUEUED_OFFSETS = 1 << 18;
+/** Rows and tags the queue holds (a chunk of a scan is some 7,000 rows, 28,000 tags at the default levels). */
+const MAX_QUEUED_ROWS = 1 << 14;
+const MAX_QUEUED_TAGS = 1 << 16;
+const ROW_WORDS = 4;
+const TIE_WORDS = 3;
+
+// Byte layout of the memory. The first page is left to the compiler (the module has no data or stack,
+// and keeps it so), the queue has fixed places, and the records come last, so that growing them moves
+// nothing.
+const PAGE = 65536;
+const OFFSETS_AT = PAGE;
+const ROWS_AT = OFFSETS_AT + 4 * MAX_QUEUED_OFFSETS;
+const TAGS_AT = ROWS_AT + 4 * ROW_WORDS * MAX_QUEUED_ROWS;
+const TAG_ROWS_AT = TAGS_AT + 8 * MAX_QUEUED_TAGS;
+const TIES_AT = TAG_ROWS_AT + 4 * MAX_QUEUED_TAGS;
+const RECORDS_AT = TIES_AT + 4 * TIE_WORDS * MAX_QUEUED_TAGS;
+/** The kernel reads a record's ranks 16 bytes at a time, so it may read up to 12 bytes past the last record. */
+const READ_SLACK = 16;
+
+type BandsOfFour = (
+  data: number,
+  offsets: number,
+  rows: number,
+  rowCount: number,
+  tags: number,
+  tagRows: number,
+  ties: number,
+) => number;
+
+/** What the kernel uses of the WebAssembly JS API (Node has it all; the TypeScript libs here declare none). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: object | undefined;
+
+/** Compiled once per thread (the scan's worker threads each have their own). */
+function kernelModule(): object {
+  compiled ??= new wasm.Module(Buffer.from(BAND_KERNEL_WASM_BASE64, "base64"));
+  return compiled;
+}
+
+export class BandKernel {
+  readonly #memory: WasmMemory;
+  readonly #bandsOfFour: BandsOfFour;
+  /** Shingle records, as word offsets from the records' base. Renewed when the memory grows. */
+  records!: Int32Array;
+  /** Queued rows' record offsets; the next row's go from `offsetCount` on. Renewed with records. */
+  offsets!: Int32Array;
+  offsetCount = 0;
+  #rows!: Int32Array;
+  #tags!: Uint32Array;
+  #tagRows!: Uint32Array;
+  #ties!: Int32Array;
+  #rowCount = 0;
+  #tagCount = 0;
+
+  /** A kernel with room for `recordWords` words of records. */
+  constructor(recordWords: number) {
+    this.#memory = new wasm.Memory({ initial: pagesFor(recordWords) });
+    const instance = new wasm.Instance(kernelModule(), { env: { memory: this.#memory } });
+    this.#bandsOfFour = instance.exports.bandsOfFour as BandsOfFour;
+    this.#views();
+  }
+
+  /** Makes room for `words` words of records; records and queue keep their contents. */
+  growRecords(words: number): void {
+    const pages = pagesFor(words) - this.#memory.buffer.byteLength / PAGE;
+    if (pages <= 0) return;
+    this.#memory.grow(pages);
+    this.#views();
+  }
+
+  /** Whether the queue has room for `offsets` more record offsets, `rows` more rows and `tags` more tags. */
+  hasRoom(offsets: number, rows: number, tags: number): boolean {
+    return (
+      this.offsetCount + offsets <= MAX_QUEUED_OFFSETS &&
+      this.#rowCount + rows <= MAX_QUEUED_ROWS &&
+      this.#tagCount + tags <= MAX_QUEUED_TAGS
+    );
+  }
+
+  /**
+   * Queues a row of level `levelIndex` (four values a band, `bands` bands): its n >= 4 distinct values'
+   * record offsets are offsets[from, from + n); `row` is the number its tags carry. The caller checks
+   * hasRoom first and moves offsetCount past the offsets it wrote.
+   */
+  queue(from: number, n: number, row: number, levelIndex: number, bands: number): void {
+    const at = this.#rowCount * ROW_WORDS;
+    const rows = this.#rows;
+    rows[at] = from;
+    rows[at + 1] = n;
+    rows[at + 2] = row;
+    rows[at + 3] = (bandDomain(levelIndex) << 8) | bands;
+    this.#rowCount++;
+    this.#tagCount += bands;
+  }
+
+  /**
+   * Computes the queued rows' band tags, appends them to `sink`, and empties the queue. Returns how
+   * many bands were ties the kernel left to writeBand.
+   */
+  drainInto(sink: BandTagSink): number {
+    if (this.#rowCount === 0) {
+      this.offsetCount = 0;
+      return 0;
+    }
+    const ties = this.#bandsOfFour(
+      RECORDS_AT,
+      OFFSETS_AT,
+      ROWS_AT,
+      this.#rowCount,
+      TAGS_AT,
+      TAG_ROWS_AT,
+      TIES_AT,
+    );
+    for (let t = 0; t < ties; t++) {
+      const q = this.#ties[TIE_WORDS * t]!;
+      const row = this.#ties[TIE_WORDS * t + 1]! * ROW_WORDS;
+      const band = this.#ties[TIE_WORDS * t + 2]!;
+      const from = this.#rows[row]!;
+      const n = this.#rows[row + 1]!;
+      const domain = this.#rows[row + 3]! >> 8;
+      writeBand(this.offsets, from, n, this.records, KERNEL_VALUES_PER_BAND, domain, band, this.#tags, q);
+    }
+    const count = this.#tagCount;
+    sink.reserve(count);
+    sink.tags.set(this.#tags.subarray(0, 2 * count), 2 * sink.count);
+    sink.rows.set(this.#tagRows.subarray(0, count), sink.count);
+    sink.count += count;
+    this.offsetCount = 0;
+    this.#rowCount = 0;
+    this.#tagCount = 0;
+    return ties;
+  }
+
+  #views(): void {
+    const buffer = this.#memory.buffer;
+    this.records = new Int32Array(buffer, RECORDS_AT, (buffer.byteLength - RECORDS_AT - READ_SLACK) >> 2);
+    this.offsets = new Int32Array(buffer, OFFSETS_AT, MAX_QUEUED_OFFSETS);
+    this.#rows = new Int32Array(buffer, ROWS_AT, ROW_WORDS * MAX_QUEUED_ROWS);
+    this.#tags = new Uint32Array(buffer, TAGS_AT, 2 * MAX_QUEUED_TAGS);
+    this.#tagRows = new Uint32Array(buffer, TAG_ROWS_AT, MAX_QUEUED_TAGS);
+    this.#ties = new Int32Array(buffer, TIES_AT, TIE_WORDS * MAX_QUEUED_TAGS);
+  }
+}
+
+/** Pages of memory for `recordWords` words of records after the queue, with the read slack. */
+function pagesFor(recordWords: number): number {
+  return Math.ceil((RECORDS_AT + 4 * recordWords + READ_SLACK) / PAGE);
+}
