@@ -5,7 +5,7 @@
  * while rows wait in the queue, and a queue filled to its limits.
  */
 import { describe, expect, it } from "vitest";
-import { type BandTagSink, MAX_QUEUED_OFFSETS } from "./band-kernel";
+import { type BandTagSink, MAX_QUEUED_OFFSETS, releaseBandKernel, takeBandKernel } from "./band-kernel";
 import type { ShingleLevel } from "./params";
 import { ShingleValues } from "./shingle-values";
 import { forEachBand, forEachBandRanked, RECORD_RANKS, RowValues } from "./shingles";
@@ -234,5 +234,32 @@ describe("band kernel", () => {
     expect(kernel.hasRoom(MAX_QUEUED_OFFSETS, 1 << 14, 1 << 16)).toBe(true);
     expect(kernel.drainInto(sink)).toBe(0);
     expect(sink.count).toBe(1 + 4 * queued);
+  });
+
+  it("passes a finished scan's kernel to the next scan, empty, and refuses the finished values", () => {
+    const first = new ShingleValues([4]);
+    const record = first.intern(0, 1, 0x10000);
+    first.kernel.offsets[0] = record;
+    first.kernel.offsetCount = 1;
+    first.release();
+    expect(() => first.intern(0, 2, 0x20000)).toThrow(/after their scan finished/);
+    const second = new ShingleValues([4]);
+    expect(second.kernel).toBe(first.kernel);
+    expect(second.kernel.offsetCount).toBe(0);
+    // The second scan's records start over.
+    expect(second.intern(0, 3, 0x30000)).toBe(record);
+    // Two scans at once in a thread get two kernels.
+    const third = new ShingleValues([4]);
+    expect(third.kernel).not.toBe(second.kernel);
+  });
+
+  it("does not keep a kernel whose memory grew past 64 MiB", () => {
+    const kernel = takeBandKernel(1024);
+    kernel.growRecords(17 << 20); // 68 MiB of records
+    releaseBandKernel(kernel);
+    const next = takeBandKernel(1024);
+    expect(next).not.toBe(kernel);
+    releaseBandKernel(next);
+    expect(takeBandKernel(1024)).toBe(next);
   });
 });

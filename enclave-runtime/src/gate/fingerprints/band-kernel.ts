@@ -4,7 +4,11 @@
  * shingle records (shingle-values.ts) live in the kernel's memory; the scanner queues rows (the record
  * offsets of their distinct values) and drains the queue into its band queries once a chunk. Bands the
  * kernel reports as ties are computed again by writeBand, so the tags are always the definition's.
- * One kernel per scan: its memory holds that scan's records and nothing else.
+ * A scan takes the thread's spare kernel (takeBandKernel) and gives it back when it finishes
+ * (releaseBandKernel): a fresh WebAssembly memory per scan cost page faults, and, as memories are
+ * freed only by a full garbage collection, allocating them soon forced one (tens of ms with an index
+ * loaded). A kernel holds one scan's records at a time; what a kept one still holds of the last scan
+ * are keyed tags and their ranks, never a cell's text.
  */
 import { BAND_KERNEL_WASM_BASE64 } from "./generated/band-kernel";
 import { bandDomain, writeBand } from "./shingles";
@@ -40,6 +44,8 @@ const TIES_AT = TAG_ROWS_AT + 4 * MAX_QUEUED_TAGS;
 const RECORDS_AT = TIES_AT + 4 * TIE_WORDS * MAX_QUEUED_TAGS;
 /** The kernel reads a record's ranks 16 bytes at a time, so it may read up to 12 bytes past the last record. */
 const READ_SLACK = 16;
+/** A kernel whose memory grew past this (a scan of millions of distinct values) is not kept. */
+const MAX_KEPT_BYTES = 64 << 20;
 
 type BandsOfFour = (
   data: number,
@@ -64,6 +70,7 @@ interface WasmApi {
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 let compiled: object | undefined;
+let spare: BandKernel | null = null;
 
 /** Compiled once per thread (the scan's worker threads each have their own). */
 function kernelModule(): object {
@@ -100,6 +107,17 @@ export class BandKernel {
     if (pages <= 0) return;
     this.#memory.grow(pages);
     this.#views();
+  }
+
+  /** Empties the queue (the records are the new owner's to overwrite). */
+  reset(): void {
+    this.offsetCount = 0;
+    this.#rowCount = 0;
+    this.#tagCount = 0;
+  }
+
+  get byteLength(): number {
+    return this.#memory.buffer.byteLength;
   }
 
   /** Whether the queue has room for `offsets` more record offsets, `rows` more rows and `tags` more tags. */
@@ -159,9 +177,7 @@ export class BandKernel {
     sink.tags.set(this.#tags.subarray(0, 2 * count), 2 * sink.count);
     sink.rows.set(this.#tagRows.subarray(0, count), sink.count);
     sink.count += count;
-    this.offsetCount = 0;
-    this.#rowCount = 0;
-    this.#tagCount = 0;
+    this.reset();
     return ties;
   }
 
@@ -174,6 +190,22 @@ export class BandKernel {
     this.#tagRows = new Uint32Array(buffer, TAG_ROWS_AT, MAX_QUEUED_TAGS);
     this.#ties = new Int32Array(buffer, TIES_AT, TIE_WORDS * MAX_QUEUED_TAGS);
   }
+}
+
+/** A kernel for a new scan, with room for `recordWords` words of records: the thread's spare one, or a new one. */
+export function takeBandKernel(recordWords: number): BandKernel {
+  const kernel = spare ?? new BandKernel(recordWords);
+  spare = null;
+  kernel.reset();
+  kernel.growRecords(recordWords);
+  return kernel;
+}
+
+/** Gives a finished scan's kernel back for the thread's next scan; the scan must not use it again. */
+export function releaseBandKernel(kernel: BandKernel): void {
+  if (kernel.byteLength > MAX_KEPT_BYTES) return;
+  kernel.reset();
+  spare = kernel;
 }
 
 /** Pages of memory for `recordWords` words of records after the queue, with the read slack. */

@@ -10,7 +10,7 @@ import { MAX_QUEUED_OFFSETS } from "./band-kernel";
 import { buildFingerprintIndex } from "./build";
 import { CellTagger } from "./cell-tagger";
 import { FingerprintKey } from "./prf";
-import { scanForLeakage } from "./scan";
+import { LeakageScanner, scanForLeakage } from "./scan";
 import { deserializeFingerprintIndex, serializeFingerprintIndex } from "./serialize";
 import { TagList } from "./tag-set";
 
@@ -170,6 +170,16 @@ describe("fingerprint index", () => {
       expect(scan.matchedRows).toEqual(plain.matchedRows);
       expect(scan.strongMatchedRows).toBe(plain.strongMatchedRows);
     }
+  });
+
+  it("error: a scanner used after it finished (its kernel has gone to the next scan)", () => {
+    const scanner = new LeakageScanner(fixtureIndex());
+    scanner.stringCell("x");
+    scanner.endRow();
+    expect(scanner.finish().rows).toBe(1);
+    expect(() => scanner.finish()).toThrow(/finished/);
+    scanner.stringCell("y");
+    expect(() => scanner.endRow()).toThrow(/finished/);
   });
 
   it("error: loading under another key", () => {

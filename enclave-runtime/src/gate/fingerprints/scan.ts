@@ -116,6 +116,7 @@ export class LeakageScanner {
   #phraseStart = -1;
   /** Output row number of the chunk's first row. */
   #firstRow = 0;
+  #finished = false;
 
   // Per-row scratch.
   readonly #qi = new RowValues();
@@ -163,6 +164,7 @@ export class LeakageScanner {
   }
 
   endRow(): void {
+    if (this.#finished) throw new Error("the scan has finished");
     if (this.#phraseStart < 0) this.#phraseStart = this.#cellCount;
     this.#bounds.push(this.#rowStart, this.#phraseStart);
     this.#rowStart = this.#cellCount;
@@ -176,11 +178,15 @@ export class LeakageScanner {
     this.#phraseStart = -1;
   }
 
+  /** Ends the scan: the scanner is unusable after (its kernel and buffers go to the next scan). */
   finish(): LeakageScan {
+    if (this.#finished) throw new Error("the scan has finished");
     this.#drain();
     this.#lookUpBands();
     this.#result.rows = this.#firstRow;
+    this.#finished = true;
     spareBandQueries = this.#bands; // its buffers grow to a batch; the next scan reuses them
+    this.values.shingles.release();
     return this.#result;
   }
 

@@ -12,7 +12,7 @@
  * needs no test for it. The records live in the memory of the scan's band kernel (band-kernel.ts),
  * which reads them there.
  */
-import { BandKernel } from "./band-kernel";
+import { type BandKernel, releaseBandKernel, takeBandKernel } from "./band-kernel";
 import { RECORD_HI as HI, RECORD_LO as LO, RECORD_RANKS as RANKS, rankKey } from "./shingles";
 
 const INITIAL_RECORDS = 1024;
@@ -35,6 +35,7 @@ export class ShingleValues {
   stamps: Int32Array;
   #end = 0;
   #stamp = 0;
+  #released = false;
   /** Open addressing per level on the tag: slot -> record offset. Tags are PRF outputs, so lo hashes well. */
   readonly #slots: Int32Array[];
   readonly #sizes: number[];
@@ -44,7 +45,7 @@ export class ShingleValues {
     this.stride = Math.max(...bandCounts);
     this.recordShift = 32 - Math.clz32(RANKS + this.stride - 1);
     this.width = 1 << this.recordShift;
-    this.kernel = new BandKernel(INITIAL_RECORDS * this.width);
+    this.kernel = takeBandKernel(INITIAL_RECORDS * this.width);
     this.data = this.kernel.records;
     this.stamps = new Int32Array(this.data.length >> this.recordShift);
     this.#end = this.width; // the NO_SHINGLE_VALUE record
@@ -54,6 +55,7 @@ export class ShingleValues {
 
   /** The record of level `level`'s tag (lo, hi); a new record, with its band ranks, if unseen. */
   intern(level: number, lo: number, hi: number): number {
+    if (this.#released) throw new Error("shingle values used after their scan finished");
     let slots = this.#slots[level]!;
     let mask = slots.length - 1;
     let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
@@ -86,6 +88,14 @@ export class ShingleValues {
     }
     this.stamps[NO_SHINGLE_VALUE >> this.recordShift] = ++this.#stamp;
     return this.#stamp;
+  }
+
+  /** Gives the kernel back (see band-kernel.ts) at the end of the scan; the values are unusable after. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.data = new Int32Array(0);
+    releaseBandKernel(this.kernel);
   }
 
   #append(level: number, lo: number, hi: number): number {
