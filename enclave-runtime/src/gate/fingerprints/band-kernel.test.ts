@@ -253,9 +253,9 @@ describe("band kernel", () => {
     expect(third.kernel).not.toBe(second.kernel);
   });
 
-  it("does not keep a kernel whose memory grew past 64 MiB", () => {
+  it("does not keep a kernel whose memory grew past 16 MiB", () => {
     const kernel = takeBandKernel(1024);
-    kernel.growRecords(17 << 20); // 68 MiB of records
+    kernel.growRecords(4 << 20); // 16 MiB of records, and the queue
     releaseBandKernel(kernel);
     const next = takeBandKernel(1024);
     expect(next).not.toBe(kernel);

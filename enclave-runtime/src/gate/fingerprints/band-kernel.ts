@@ -44,8 +44,8 @@ const TIES_AT = TAG_ROWS_AT + 4 * MAX_QUEUED_TAGS;
 const RECORDS_AT = TIES_AT + 4 * TIE_WORDS * MAX_QUEUED_TAGS;
 /** The kernel reads a record's ranks 16 bytes at a time, so it may read up to 12 bytes past the last record. */
 const READ_SLACK = 16;
-/** A kernel whose memory grew past this (a scan of millions of distinct values) is not kept. */
-const MAX_KEPT_BYTES = 64 << 20;
+/** A kernel whose memory grew past this is not kept (a 10 MB output of cohort rows leaves 2.9 MiB). */
+const MAX_KEPT_BYTES = 16 << 20;
 
 type BandsOfFour = (
   data: number,
