@@ -1,7 +1,7 @@
 /**
  * Tests of the band kernel (runs in Node under vitest): the WebAssembly kernel's band tags checked
- * against the definition ingest stores (forEachBand, forEachBandRanked of shingles.ts) for any band
- * count and level, through rank and order ties, rows of tens of thousands of values, memory growth
+ * against the definition ingest stores (forEachBand, forEachBandRanked of shingles.ts) at four and
+ * five values a band, for any band count and level, through rank and order ties, rows of tens of thousands of values, memory growth
  * while rows wait in the queue, and a queue filled to its limits.
  */
 import { describe, expect, it } from "vitest";
@@ -47,7 +47,12 @@ class Sink implements BandTagSink {
   }
 }
 
-const level = (bands: number): ShingleLevel => ({ sig: 3, bands, valuesPerBand: 4, maxValueShare: 0.02 });
+const level = (bands: number, valuesPerBand = 4): ShingleLevel => ({
+  sig: 3,
+  bands,
+  valuesPerBand,
+  maxValueShare: 0.02,
+});
 
 /**
  * Queues a row (its distinct values' records, in row order) in the values' kernel as row `row`, as
@@ -58,22 +63,22 @@ function queueRow(
   records: readonly number[],
   row: number,
   levelIndex: number,
-  bands: number,
+  { valuesPerBand, bands }: ShingleLevel,
 ): boolean {
   const kernel = values.kernel;
   if (!kernel.hasRoom(records.length, 1, bands)) return false;
   const from = kernel.offsetCount;
   kernel.offsets.set(records, from);
   kernel.offsetCount = from + records.length;
-  kernel.queue(from, records.length, row, levelIndex, bands);
+  kernel.queue(from, records.length, row, levelIndex, valuesPerBand, bands);
   return true;
 }
 
 describe("band kernel", () => {
-  it("gives forEachBand's tags for every band count from 1 to 32 and every level", () => {
+  it("gives forEachBand's tags at four and five values a band, for every band count from 1 to 32 and every level", () => {
     const next = stream(21);
     for (const bands of [1, 2, 3, 4, 5, 7, 8, 13, 32]) {
-      const levels = [0, 1, 2, 3].map(() => level(bands));
+      const levels = [0, 1, 2, 3].map((l) => level(bands, 4 + (l % 2)));
       const values = new ShingleValues(levels.map((l) => l.bands));
       const pool = Array.from({ length: 300 }, () => [next(), next()] as const);
       const sink = new Sink();
@@ -81,7 +86,7 @@ describe("band kernel", () => {
       for (let row = 0; row < 400; row++) {
         const levelIndex = row % 4;
         const rowValues = new RowValues();
-        const n = 4 + (next() % 20);
+        const n = levels[levelIndex]!.valuesPerBand + (next() % 20);
         while (rowValues.count < n) {
           const [lo, hi] = pool[next() % pool.length]!;
           rowValues.add(lo, hi);
@@ -92,7 +97,7 @@ describe("band kernel", () => {
         const want: number[] = [];
         forEachBand(rowValues, levels[levelIndex]!, levelIndex, (lo, hi) => want.push(lo >>> 0, hi >>> 0));
         expected.set(row, want);
-        expect(queueRow(values, records, row, levelIndex, bands)).toBe(true);
+        expect(queueRow(values, records, row, levelIndex, levels[levelIndex]!)).toBe(true);
         if (row % 97 === 96) values.kernel.drainInto(sink);
       }
       values.kernel.drainInto(sink);
@@ -103,6 +108,7 @@ describe("band kernel", () => {
 
   it("breaks rank ties as the definition does (the earlier value), and orders tags that share a high word", () => {
     const next = stream(9);
+    const levels = [level(4), level(4, 5)];
     const values = new ShingleValues([4, 4]);
     const sink = new Sink();
     const expected = new Map<number, number[]>();
@@ -110,7 +116,7 @@ describe("band kernel", () => {
     let kernelTies = 0;
     for (let row = 0; row < 3000; row++) {
       const levelIndex = row % 2;
-      const n = 4 + (next() % 12);
+      const n = 5 + (next() % 12);
       const rowValues = new RowValues();
       const ranks = new Int32Array(n * 4);
       const records: number[] = [];
@@ -129,9 +135,11 @@ describe("band kernel", () => {
       }
       for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) if (ranks[i * 4] === ranks[j * 4]) rankTies++;
       const want: number[] = [];
-      forEachBandRanked(rowValues, ranks, level(4), levelIndex, (lo, hi) => want.push(lo >>> 0, hi >>> 0));
+      forEachBandRanked(rowValues, ranks, levels[levelIndex]!, levelIndex, (lo, hi) =>
+        want.push(lo >>> 0, hi >>> 0),
+      );
       expected.set(row, want);
-      expect(queueRow(values, records, row, levelIndex, 4)).toBe(true);
+      expect(queueRow(values, records, row, levelIndex, levels[levelIndex]!)).toBe(true);
       if (row % 500 === 499) kernelTies += values.kernel.drainInto(sink);
     }
     kernelTies += values.kernel.drainInto(sink);
@@ -143,14 +151,16 @@ describe("band kernel", () => {
   it("gives the definition's tags when ranks differ only in their low bits, high words pair up but for the last bit, and rows hold 70,000 values", () => {
     // The kernel keeps a rank's top bits only (the rest holds the value's position) and sorts on
     // h >>> 1: each of these makes bands it must hand back as ties. High words from six such pairs
-    // put the equal h >>> 1 at every place of the sorted four.
+    // put the equal h >>> 1 at every place of the sorted four or five.
     const next = stream(13);
-    const values = new ShingleValues([4]);
+    const levels = [level(4), level(4, 5)];
+    const values = new ShingleValues([4, 4]);
     const sink = new Sink();
     const expected = new Map<number, number[]>();
     let kernelTies = 0;
     for (let row = 0; row < 1500; row++) {
-      const n = row % 500 === 0 ? 70_000 : 4 + (next() % 20);
+      const levelIndex = row % 2;
+      const n = row % 500 < 2 ? 70_000 : 5 + (next() % 20);
       // Filled directly (random words: no repeats to drop), as RowValues.add is quadratic.
       const rowValues = new RowValues();
       rowValues.los = new Uint32Array(n);
@@ -164,19 +174,21 @@ describe("band kernel", () => {
         const hi = row % 3 === 0 ? 2 * (next() % 6) + (next() % 2) : next();
         rowValues.los[i] = lo;
         rowValues.his[i] = hi;
-        const record = values.intern(0, lo, hi);
+        const record = values.intern(levelIndex, lo, hi);
         records.push(record);
         for (let band = 0; band < 4; band++) {
-          const rank = row % 2 === 0 ? base + (next() % 0x1000) : next() | 0;
+          const rank = row % 4 < 2 ? base + (next() % 0x1000) : next() | 0;
           values.data[record + RECORD_RANKS + band] = rank;
           ranks[i * 4 + band] = rank;
         }
       }
       const want: number[] = [];
-      forEachBandRanked(rowValues, ranks, level(4), 0, (lo, hi) => want.push(lo >>> 0, hi >>> 0));
+      forEachBandRanked(rowValues, ranks, levels[levelIndex]!, levelIndex, (lo, hi) =>
+        want.push(lo >>> 0, hi >>> 0),
+      );
       expected.set(row, want);
       if (!values.kernel.hasRoom(n, 1, 4)) kernelTies += values.kernel.drainInto(sink);
-      expect(queueRow(values, records, row, 0, 4)).toBe(true);
+      expect(queueRow(values, records, row, levelIndex, levels[levelIndex]!)).toBe(true);
     }
     kernelTies += values.kernel.drainInto(sink);
     expect(kernelTies).toBeGreaterThan(100);
@@ -194,7 +206,7 @@ describe("band kernel", () => {
       const records = Array.from({ length: 9 }, (_, i) =>
         values.intern(0, rowValues.los[i]!, rowValues.his[i]!),
       );
-      expect(queueRow(values, records, row, 0, 4)).toBe(true);
+      expect(queueRow(values, records, row, 0, level(4))).toBe(true);
       rows.push(rowValues);
     }
     const before = values.data.length;
@@ -216,7 +228,7 @@ describe("band kernel", () => {
     expect(kernel.hasRoom(MAX_QUEUED_OFFSETS + 1, 1, 4)).toBe(false);
     const records = Array.from({ length: 4 }, (_, i) => values.intern(0, i + 1, 0x10000 * (i + 1)));
     let queued = 0;
-    while (queueRow(values, records, queued, 0, 4)) queued++;
+    while (queueRow(values, records, queued, 0, level(4))) queued++;
     // Rows or tags run out before offsets: 4 offsets and 4 tags a row.
     expect(queued).toBe(1 << 14);
     const sink = new Sink();

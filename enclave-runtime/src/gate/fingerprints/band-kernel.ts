@@ -1,9 +1,10 @@
 /**
  * The band kernel (runs inside the TEE): a WebAssembly module (enclave-runtime/assembly/band-kernel.ts)
- * that computes the band tags of four-value shingle levels four bands at a time with SIMD. A scan's
- * shingle records (shingle-values.ts) live in the kernel's memory; the scanner queues rows (the record
- * offsets of their distinct values) and drains the queue into its band queries once a chunk. Bands the
- * kernel reports as ties are computed again by writeBand, so the tags are always the definition's.
+ * that computes the band tags of shingle levels of four or five values a band (the default levels),
+ * four bands at a time with SIMD. A scan's shingle records (shingle-values.ts) live in the kernel's
+ * memory; the scanner queues rows (the record offsets of their distinct values) and drains the queue
+ * into its band queries once a chunk. Bands the kernel reports as ties are computed again by
+ * writeBand, so the tags are always the definition's.
  * A scan takes the thread's spare kernel (takeBandKernel) and gives it back when it finishes
  * (releaseBandKernel): a fresh WebAssembly memory per scan cost page faults, and, as memories are
  * freed only by a full garbage collection, allocating them soon forced one (tens of ms with an index
@@ -22,8 +23,10 @@ export interface BandTagSink {
   reserve(more: number): void;
 }
 
-/** Values per band the kernel handles. */
-export const KERNEL_VALUES_PER_BAND = 4;
+/** Whether the kernel computes the bands of a level of `valuesPerBand` values a band. */
+export function kernelTakes(valuesPerBand: number): boolean {
+  return valuesPerBand === 4 || valuesPerBand === 5;
+}
 /** Record offsets the queue holds: a row with more cells than this over its levels is done without it. */
 export const MAX_QUEUED_OFFSETS = 1 << 18;
 /** Rows and tags the queue holds (a chunk of a scan is some 7,000 rows, 28,000 tags at the default levels). */
@@ -47,7 +50,7 @@ const READ_SLACK = 16;
 /** A kernel whose memory grew past this is not kept (a 10 MB output of cohort rows leaves 2.9 MiB). */
 const MAX_KEPT_BYTES = 16 << 20;
 
-type BandsOfFour = (
+type BandTags = (
   data: number,
   offsets: number,
   rows: number,
@@ -80,7 +83,7 @@ function kernelModule(): object {
 
 export class BandKernel {
   readonly #memory: WasmMemory;
-  readonly #bandsOfFour: BandsOfFour;
+  readonly #bandTags: BandTags;
   /** Shingle records, as word offsets from the records' base. Renewed when the memory grows. */
   records!: Int32Array;
   /** Queued rows' record offsets; the next row's go from `offsetCount` on. Renewed with records. */
@@ -97,7 +100,7 @@ export class BandKernel {
   constructor(recordWords: number) {
     this.#memory = new wasm.Memory({ initial: pagesFor(recordWords) });
     const instance = new wasm.Instance(kernelModule(), { env: { memory: this.#memory } });
-    this.#bandsOfFour = instance.exports.bandsOfFour as BandsOfFour;
+    this.#bandTags = instance.exports.bandTags as BandTags;
     this.#views();
   }
 
@@ -130,17 +133,17 @@ export class BandKernel {
   }
 
   /**
-   * Queues a row of level `levelIndex` (four values a band, `bands` bands): its n >= 4 distinct values'
-   * record offsets are offsets[from, from + n); `row` is the number its tags carry. The caller checks
-   * hasRoom first and moves offsetCount past the offsets it wrote.
+   * Queues a row of level `levelIndex` (r values a band, kernelTakes(r); `bands` bands): its n >= r
+   * distinct values' record offsets are offsets[from, from + n); `row` is the number its tags carry.
+   * The caller checks hasRoom first and moves offsetCount past the offsets it wrote.
    */
-  queue(from: number, n: number, row: number, levelIndex: number, bands: number): void {
+  queue(from: number, n: number, row: number, levelIndex: number, r: number, bands: number): void {
     const at = this.#rowCount * ROW_WORDS;
     const rows = this.#rows;
     rows[at] = from;
     rows[at + 1] = n;
     rows[at + 2] = row;
-    rows[at + 3] = (bandDomain(levelIndex) << 8) | bands;
+    rows[at + 3] = (bandDomain(levelIndex) << 12) | (r << 8) | bands;
     this.#rowCount++;
     this.#tagCount += bands;
   }
@@ -154,7 +157,7 @@ export class BandKernel {
       this.offsetCount = 0;
       return 0;
     }
-    const ties = this.#bandsOfFour(
+    const ties = this.#bandTags(
       RECORDS_AT,
       OFFSETS_AT,
       ROWS_AT,
@@ -169,8 +172,9 @@ export class BandKernel {
       const band = this.#ties[TIE_WORDS * t + 2]!;
       const from = this.#rows[row]!;
       const n = this.#rows[row + 1]!;
-      const domain = this.#rows[row + 3]! >> 8;
-      writeBand(this.offsets, from, n, this.records, KERNEL_VALUES_PER_BAND, domain, band, this.#tags, q);
+      const r = (this.#rows[row + 3]! >> 8) & 0xf;
+      const domain = this.#rows[row + 3]! >> 12;
+      writeBand(this.offsets, from, n, this.records, r, domain, band, this.#tags, q);
     }
     const count = this.#tagCount;
     sink.reserve(count);

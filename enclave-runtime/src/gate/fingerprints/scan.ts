@@ -7,7 +7,7 @@
  * (value-table.ts) and rows are kept as value ids until their chunk is processed.
  */
 import type { CellRef } from "@cce4long/protocol/gate/report";
-import { type BandKernel, KERNEL_VALUES_PER_BAND, MAX_QUEUED_OFFSETS } from "./band-kernel";
+import { type BandKernel, kernelTakes, MAX_QUEUED_OFFSETS } from "./band-kernel";
 import { foldCombo, folded, subsetMasks } from "./combos";
 import type { FingerprintIndex } from "./fingerprint-index";
 import { RowValues, writeBands } from "./shingles";
@@ -123,7 +123,7 @@ export class LeakageScanner {
   readonly #qiCells: number[] = [];
   /**
    * The scan's band kernel: rows' distinct shingle values per level (record offsets in
-   * values.shingles) are written to its queue, where it computes the four-value levels' bands.
+   * values.shingles) are written to its queue, where it computes the bands of the levels it takes.
    */
   readonly #kernel: BandKernel;
   /** Where a row with more cells than the kernel's queue holds puts them (computed without it). */
@@ -365,8 +365,8 @@ export class LeakageScanner {
 
   /**
    * Band tags of the row's shingle values (#rowShingleValues, n cells, written to rowShingles from
-   * base on), for #lookUpBands: four-value levels through the kernel when the values are in its queue
-   * (`queued`), the others here.
+   * base on), for #lookUpBands: the levels the kernel takes through it when the values are in its
+   * queue (`queued`), the others here.
    */
   #rowBands(r: number, n: number, rowShingles: Int32Array, base: number, queued: boolean): void {
     const levels = this.#index.params.levels;
@@ -381,8 +381,8 @@ export class LeakageScanner {
       const level = levels[l]!;
       const count = counts[l]!;
       if (count < level.valuesPerBand) continue;
-      if (queued && level.valuesPerBand === KERNEL_VALUES_PER_BAND) {
-        kernel.queue(base + l * n, count, batchRow, l, level.bands);
+      if (queued && kernelTakes(level.valuesPerBand)) {
+        kernel.queue(base + l * n, count, batchRow, l, level.valuesPerBand, level.bands);
         toKernel = true;
         continue;
       }

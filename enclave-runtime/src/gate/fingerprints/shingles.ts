@@ -141,9 +141,9 @@ export function forEachBandRanked(
  * forEachBandRanked for a row given as value records (a scan: `at[from + i]` is the offset in `data`
  * of the record of the row's i-th distinct value, in row order; ranks are computed once per distinct
  * value, see shingle-values.ts). Writes the band tags as (lo, hi) pairs to out from pair `first` on
- * (room for level.bands pairs needed); returns how many it wrote. A scan's four-value levels go
- * through the band kernel (band-kernel.ts) instead; this is the way for the others, and for rows too
- * big for the kernel's queue.
+ * (room for level.bands pairs needed); returns how many it wrote. A scan's levels of four or five
+ * values a band go through the band kernel (band-kernel.ts) instead; this is the way for the others,
+ * and for rows too big for the kernel's queue.
  */
 export function writeBands(
   at: Int32Array,
