@@ -5,21 +5,11 @@
  * while rows wait in the queue, and a queue filled to its limits.
  */
 import { describe, expect, it } from "vitest";
+import { stream } from "../test-support/random-stream";
 import { type BandTagSink, MAX_QUEUED_OFFSETS, releaseBandKernel, takeBandKernel } from "./band-kernel";
 import type { ShingleLevel } from "./params";
 import { ShingleValues } from "./shingle-values";
 import { forEachBand, forEachBandRanked, RECORD_RANKS, RowValues } from "./shingles";
-
-/** A deterministic pseudo-random stream (xorshift), so a failure replays. */
-function stream(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
 
 /** A growable sink, as the scanner's band queries are. */
 class Sink implements BandTagSink {

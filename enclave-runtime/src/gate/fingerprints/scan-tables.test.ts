@@ -6,23 +6,13 @@
  * faster scan cannot drift from what ingest stored.
  */
 import { describe, expect, it } from "vitest";
+import { stream } from "../test-support/random-stream";
 import { ByteKeys } from "./byte-keys";
 import type { ShingleLevel } from "./params";
 import { NO_SHINGLE_VALUE, ShingleValues } from "./shingle-values";
 import { forEachBand, forEachBandRanked, RECORD_RANKS, RowValues, rankKey, writeBands } from "./shingles";
 import { TagPrefilter } from "./tag-prefilter";
 import { TagList, TagSet } from "./tag-set";
-
-/** A deterministic pseudo-random stream (xorshift), so a failure replays. */
-function stream(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
 
 /** `count` random tags from `next`, as a list to build sets from and as pairs. */
 function randomMembers(next: () => number, count: number): { list: TagList; members: [number, number][] } {
