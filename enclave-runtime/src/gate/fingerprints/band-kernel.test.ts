@@ -238,6 +238,19 @@ describe("band kernel", () => {
     expect(sink.count).toBe(1 + 4 * queued);
   });
 
+  it("error: a row the kernel cannot take (another size, fewer values than a band, too many bands)", () => {
+    const kernel = new ShingleValues([4]).kernel;
+    expect(() => kernel.queue(0, 9, 0, 0, 6, 4)).toThrow(RangeError);
+    expect(() => kernel.queue(0, 9, 0, 0, 3, 4)).toThrow(RangeError);
+    expect(() => kernel.queue(0, 4, 0, 0, 5, 4)).toThrow(RangeError);
+    expect(() => kernel.queue(0, 9, 0, 0, 4, 0)).toThrow(RangeError);
+    expect(() => kernel.queue(0, 9, 0, 0, 4, 33)).toThrow(RangeError);
+    // Nothing was queued.
+    const sink = new Sink();
+    expect(kernel.drainInto(sink)).toBe(0);
+    expect(sink.count).toBe(0);
+  });
+
   it("passes a finished scan's kernel to the next scan, empty, and refuses the finished values", () => {
     const first = new ShingleValues([4]);
     const record = first.intern(0, 1, 0x10000);

@@ -27,17 +27,20 @@ export interface BandTagSink {
 export function kernelTakes(valuesPerBand: number): boolean {
   return valuesPerBand === 4 || valuesPerBand === 5;
 }
+
 /** Record offsets the queue holds: a row with more cells than this over its levels is done without it. */
 export const MAX_QUEUED_OFFSETS = 1 << 18;
 /** Rows and tags the queue holds (a chunk of a scan is some 7,000 rows, 28,000 tags at the default levels). */
 const MAX_QUEUED_ROWS = 1 << 14;
 const MAX_QUEUED_TAGS = 1 << 16;
 const ROW_WORDS = 4;
+/** Bands a level may have (fingerprintParamsSchema); a row's descriptor holds them in 8 bits. */
+const MAX_BANDS = 32;
 const TIE_WORDS = 3;
 
-// Byte layout of the memory. The first page is left to the compiler (the module has no data or stack,
-// and keeps it so), the queue has fixed places, and the records come last, so that growing them moves
-// nothing.
+// Byte layout of the memory. The first page stays unused (the module has no data segment or stack; one
+// a later compiler added would land there), the queue has fixed places, and the records come last, so
+// that growing them moves nothing.
 const PAGE = 65536;
 const OFFSETS_AT = PAGE;
 const ROWS_AT = OFFSETS_AT + 4 * MAX_QUEUED_OFFSETS;
@@ -135,9 +138,13 @@ export class BandKernel {
   /**
    * Queues a row of level `levelIndex` (r values a band, kernelTakes(r); `bands` bands): its n >= r
    * distinct values' record offsets are offsets[from, from + n); `row` is the number its tags carry.
-   * The caller checks hasRoom first and moves offsetCount past the offsets it wrote.
+   * The caller checks hasRoom first and moves offsetCount past the offsets it wrote. A row the kernel
+   * cannot take is refused: it would read it as one of another size and write wrong tags.
    */
   queue(from: number, n: number, row: number, levelIndex: number, r: number, bands: number): void {
+    if (!kernelTakes(r) || n < r || bands < 1 || bands > MAX_BANDS) {
+      throw new RangeError(`the band kernel takes no row of ${n} values, ${r} a band, ${bands} bands`);
+    }
     const at = this.#rowCount * ROW_WORDS;
     const rows = this.#rows;
     rows[at] = from;
