@@ -18,12 +18,12 @@ import { releaseSharedCopy, sharedCopy } from "./shared-copy";
 import { defaultScanPool, type ScanWorkerPool } from "./worker-pool";
 
 /**
- * Outputs from this size on are scanned in parallel. Not settled by measurement yet: the bench
- * (bench/benches/gate.ts, 1M-row index, 2 workers) ran only on a shared machine where two threads of
- * pure compute gained no more than one (0.97-1.24x), and there a 0.25-1 MB output took 0.7-1.6x the
- * single-thread time on the pool (a few ms of worker hop and cold per-slice value tables). 1 MB keeps
- * small outputs off the pool; from there a scan takes 40+ ms, so the split should pay wherever cores
- * are free, and the calling thread's event loop stays free (11-21 ms blocked per 10 MB, not 300+).
+ * Outputs from this size on are scanned in parallel. Measured with the bench (bench/benches/gate.ts,
+ * 1M-row index, 2 workers, copied rows; three runs): the pool against the calling thread took
+ * 0.86-0.97x the time at 0.25 MB, 0.85-0.94x at 0.5 MB, 0.72-0.77x at 1 MB and 0.66-0.68x at 2 MB.
+ * Below 1 MB the gain is a millisecond or less and the worker hop and cold per-slice value tables
+ * make it vary; from 1 MB a scan takes 19+ ms on one thread and the split saves a quarter of it, the calling
+ * thread's event loop stays free (about 10 ms blocked per 10 MB, not 130+).
  */
 export const PARALLEL_FROM_BYTES = 1_000_000;
 
