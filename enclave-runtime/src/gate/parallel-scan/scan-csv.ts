@@ -22,8 +22,8 @@ import { defaultScanPool, type ScanWorkerPool } from "./worker-pool";
  * 1M-row index, 2 workers, copied rows; three runs): the pool against the calling thread took
  * 0.86-0.97x the time at 0.25 MB, 0.85-0.94x at 0.5 MB, 0.72-0.77x at 1 MB and 0.66-0.68x at 2 MB.
  * Below 1 MB the gain is a millisecond or less and the worker hop and cold per-slice value tables
- * make it vary; from 1 MB a scan takes 19+ ms on one thread and the split saves a quarter of it, the calling
- * thread's event loop stays free (about 10 ms blocked per 10 MB, not 130+).
+ * make it vary; from 1 MB a scan takes 19+ ms on one thread, the split saves a quarter of it, and
+ * the calling thread's event loop stays free (about 10 ms blocked per 10 MB, not 130+).
  */
 export const PARALLEL_FROM_BYTES = 1_000_000;
 
