@@ -21,6 +21,11 @@ const LONG = 0xff << 24;
 
 export class ByteKeys {
   #source: Uint8Array = new Uint8Array(0);
+  /**
+   * #source.length, kept as a small integer: a typed array's length reaches the optimized code as a
+   * float (lengths may pass 2^31) and was converted and checked on every find(), a fifth of its time.
+   */
+  #sourceLength = 0;
   #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   #slots = new Int32Array(SLOT << 12).fill(EMPTY);
   #mask = (1 << 12) - 1;
@@ -37,6 +42,7 @@ export class ByteKeys {
   /** The buffer that byte ranges point into. */
   setSource(bytes: Uint8Array): void {
     this.#source = bytes;
+    this.#sourceLength = bytes.length;
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -47,7 +53,7 @@ export class ByteKeys {
    */
   find(start: number, end: number): number {
     const len = end - start;
-    if (len > PACKED_MAX || start + 3 * 4 > this.#source.length) return this.#findOther(start, end);
+    if (len > PACKED_MAX || start + 3 * 4 > this.#sourceLength) return this.#findOther(start, end);
     // Little-endian bytes, the length in the top byte of the third word: three word reads masked
     // to the cell's bytes (the bytes past the cell are in the buffer, so the reads stay inside it).
     // Masks by length instead of tests on it, which cell lengths varying cell to cell mispredict.
