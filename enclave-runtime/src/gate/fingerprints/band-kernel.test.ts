@@ -1,8 +1,9 @@
 /**
  * Tests of the band kernel (runs in Node under vitest): the WebAssembly kernel's band tags checked
  * against the definition ingest stores (forEachBand, forEachBandRanked of shingles.ts) at four and
- * five values a band, for any band count and level, through rank and order ties, rows of tens of thousands of values, memory growth
- * while rows wait in the queue, and a queue filled to its limits.
+ * five values a band, for any band count and level, through rank and order ties, rows of tens of
+ * thousands of values, memory growth while rows wait in the queue and a queue filled to its limits;
+ * then the kernel's reuse from scan to scan, and the rows it refuses.
  */
 import { describe, expect, it } from "vitest";
 import { stream } from "../test-support/random-stream";
