@@ -23,6 +23,7 @@ import {
 import type { CsvScanOptions } from "../../enclave-runtime/src/gate/parallel-scan/scan-csv";
 import { defaultScanPool } from "../../enclave-runtime/src/gate/parallel-scan/worker-pool";
 import type { Benchmark, Measurement } from "../types";
+import { measureBandKernel } from "./gate-band-kernel";
 
 const INDEX_ROWS = 1_000_000;
 const SEED = 424_242n;
@@ -329,6 +330,7 @@ async function run(): Promise<Measurement[]> {
     reference: { name: "the 10 MB set's decision with the index loaded", value: ms / 1000, unit: "s" },
     notes: `${(indexBytes.length / 2 ** 20).toFixed(0)} MiB index: deserialize (order check) and prefilter; later runs of the version reuse it`,
   });
+  results.push(measureBandKernel());
   return results;
 }
 
