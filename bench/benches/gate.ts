@@ -4,15 +4,23 @@
  * deployed path for outputs from 1 MB), and the time from a 10 MB output set to its automated
  * decision. References in the same run: SHA-256 of the same bytes (node:crypto), the single-thread
  * scan of the same bytes, and plain CSV line splitting. CPU time is the whole process's (every thread).
+ * The pool's workers run the bundled gate-scan-worker.mjs, built here with the reproducible build's
+ * settings, as production runs them: a bundle is slower than the sources (esbuild turns top-level
+ * constants into variables the optimizing compiler cannot fold). The calling thread runs the sources.
  */
 import { createHash } from "node:crypto";
-import { availableParallelism } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { CSV_HEADER, csvLine } from "@cce4long/cli/cohort/csv";
 import { cohortRows } from "@cce4long/cli/cohort/rows";
 import { LONGEVITY_COHORT_SCHEMA } from "@cce4long/protocol/datasets/longevity-cohort";
 import { gatePolicySchema } from "@cce4long/protocol/gate/policy";
 import { declaredOutputSchema } from "@cce4long/protocol/jobs/declared-outputs";
+import { build } from "esbuild";
+import { BUNDLES, esbuildOptions } from "../../build/bundles";
 import { checkOutputs, type OutputFile } from "../../enclave-runtime/src/gate/check-outputs";
 import { buildFingerprintIndex } from "../../enclave-runtime/src/gate/fingerprints/build";
 import type { FingerprintIndex } from "../../enclave-runtime/src/gate/fingerprints/fingerprint-index";
@@ -21,7 +29,7 @@ import {
   serializeFingerprintIndex,
 } from "../../enclave-runtime/src/gate/fingerprints/serialize";
 import type { CsvScanOptions } from "../../enclave-runtime/src/gate/parallel-scan/scan-csv";
-import { defaultScanPool } from "../../enclave-runtime/src/gate/parallel-scan/worker-pool";
+import { ScanWorkerPool } from "../../enclave-runtime/src/gate/parallel-scan/worker-pool";
 import type { Benchmark, Measurement } from "../types";
 import { measureBandKernel } from "./gate-band-kernel";
 
@@ -145,14 +153,40 @@ async function computeSpeedup(threads: number): Promise<number> {
   }
 }
 
-/** Calling-thread scan, and the deployed default (worker pool from 1 MB). */
+/** Calling-thread scan. */
 const SINGLE: CsvScanOptions = { parallelFromBytes: Number.POSITIVE_INFINITY };
-const PARALLEL: CsvScanOptions = {};
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** A pool of the bundled scan worker, as privacy-plane.mjs starts it; `dispose` stops it and removes the bundle. */
+async function bundledWorkerPool(): Promise<{ pool: ScanWorkerPool; dispose: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "cce4long-gate-bench-"));
+  const worker = BUNDLES.find((bundle) => bundle.name === "gate-scan-worker")!;
+  await build(esbuildOptions(worker, REPO_ROOT, join(dir, worker.file)));
+  const pool = new ScanWorkerPool({ entry: { url: pathToFileURL(join(dir, worker.file)), execArgv: [] } });
+  return {
+    pool,
+    dispose: async () => {
+      await pool.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 const declare = (path: string) =>
   declaredOutputSchema.parse({ kind: "free_text", path, format: "csv", description: "rows" });
 
 async function run(): Promise<Measurement[]> {
+  const { pool, dispose } = await bundledWorkerPool();
+  try {
+    return await measure(pool);
+  } finally {
+    await dispose();
+  }
+}
+
+async function measure(pool: ScanWorkerPool): Promise<Measurement[]> {
+  /** The deployed default: the worker pool from PARALLEL_FROM_BYTES on. */
+  const PARALLEL: CsvScanOptions = { pool };
   const policy = gatePolicySchema.parse({ freeTextNeedsReview: false, limits: { maxFileBytes: 64 * MB } });
   const key = new Uint8Array(32).fill(0x42);
   let t = performance.now();
@@ -184,7 +218,7 @@ async function run(): Promise<Measurement[]> {
     await check([{ path: "warm.csv", bytes }], SINGLE);
     await check([{ path: "warm.csv", bytes }], PARALLEL);
   }
-  const workers = defaultScanPool().size;
+  const workers = pool.size;
   const poolNote = `${workers} workers (available parallelism ${availableParallelism()})`;
 
   const sha = time(() => createHash("sha256").update(clean).digest());
@@ -262,7 +296,7 @@ async function run(): Promise<Measurement[]> {
     while (end < leaked.length && leaked[end - 1] !== 0x0a) end++;
     const bytes = leaked.subarray(0, end);
     const files = [{ path: "part.csv", bytes }];
-    const forced: CsvScanOptions = { parallelFromBytes: 0 };
+    const forced: CsvScanOptions = { parallelFromBytes: 0, pool };
     const single: Timed[] = [];
     const parallel: Timed[] = [];
     for (let round = 0; round < 5; round++) {
