@@ -28,6 +28,10 @@ export class ByteKeys {
   #sourceLength = 0;
   #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   #slots = new Int32Array(SLOT << 12).fill(EMPTY);
+  // The masks as fields: a bundle turns module constants into variables, reloaded on every use.
+  readonly #masks0 = MASKS_0;
+  readonly #masks1 = MASKS_1;
+  readonly #masks2 = MASKS_2;
   #mask = (1 << 12) - 1;
   #size = 0;
   /** The key of the cell last passed to find(), kept for add(). */
@@ -59,9 +63,9 @@ export class ByteKeys {
     // Masks by length instead of tests on it, which cell lengths varying cell to cell mispredict.
     const view = this.#view;
     return this.#lookUp(
-      view.getInt32(start, true) & MASKS_0[len]!,
-      view.getInt32(start + 4, true) & MASKS_1[len]!,
-      (view.getInt32(start + 8, true) & MASKS_2[len]!) | (len << 24),
+      view.getInt32(start, true) & this.#masks0[len]!,
+      view.getInt32(start + 4, true) & this.#masks1[len]!,
+      (view.getInt32(start + 8, true) & this.#masks2[len]!) | (len << 24),
       start,
       end,
     );

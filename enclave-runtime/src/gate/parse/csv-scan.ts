@@ -146,13 +146,18 @@ function readHeader(bytes: Uint8Array, from: number, to: number, sep: number, he
  * its state in locals; unquoted cells go to the scanner as byte ranges.
  */
 function readBody(bytes: Uint8Array, from: number, to: number, sep: number, scanner: LeakageScanner): void {
+  // The byte constants in locals: a bundle turns module constants into variables, which the
+  // optimizing compiler reloads on every use (the production bundle scanned 2-3% slower).
+  const quote = QUOTE;
+  const lf = LF;
+  const cr = CR;
   const n = to;
   let i = from;
   // The record being read: its cells so far, and whether its first cell is empty.
   let cells = 0;
   let firstEmpty = false;
   while (i < n) {
-    if (bytes[i] === QUOTE) {
+    if (bytes[i] === quote) {
       const value = readQuotedCell(bytes, i, n, sep);
       i = quotedCellEnd[0]!;
       scanner.stringCell(value);
@@ -161,7 +166,7 @@ function readBody(bytes: Uint8Array, from: number, to: number, sep: number, scan
       let k = i;
       for (; k < n; k++) {
         const c = bytes[k]!;
-        if (c === sep || c === LF || c === CR) break;
+        if (c === sep || c === lf || c === cr) break;
       }
       scanner.byteCell(i, k);
       if (cells++ === 0) firstEmpty = k === i;
@@ -179,8 +184,8 @@ function readBody(bytes: Uint8Array, from: number, to: number, sep: number, scan
       }
       continue;
     }
-    if (c === CR) i++;
-    if (i < n && bytes[i] === LF) i++;
+    if (c === cr) i++;
+    if (i < n && bytes[i] === lf) i++;
     if (cells === 1 && firstEmpty) scanner.dropRow();
     else scanner.endRow();
     cells = 0;
