@@ -7,6 +7,7 @@ import { fingerprintParamsSchema } from "../../enclave-runtime/src/gate/fingerpr
 import { ShingleValues } from "../../enclave-runtime/src/gate/fingerprints/shingle-values";
 import { writeBands } from "../../enclave-runtime/src/gate/fingerprints/shingles";
 import { stream } from "../../enclave-runtime/src/gate/test-support/random-stream";
+import { medianMs } from "../timing";
 import type { Measurement } from "../types";
 
 const ROWS = 100_000;
@@ -14,21 +15,6 @@ const ROWS = 100_000;
 const VALUES_PER_ROW = [9, 5];
 /** Distinct values the rows draw from (the bench's 10 MB output holds 3,581). */
 const POOL = 4_000;
-
-function median(xs: number[]): number {
-  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-}
-
-/** Wall time of fn, median of `runs`, in ms. */
-function time(fn: () => void, runs = 7): number {
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn();
-    ms.push(performance.now() - t);
-  }
-  return median(ms);
-}
 
 export function measureBandKernel(): Measurement {
   const levels = fingerprintParamsSchema.parse({}).levels;
@@ -86,8 +72,8 @@ export function measureBandKernel(): Measurement {
   if (sink.count !== tagCount || sink.tags.some((tag, i) => tag !== stepByStep[i])) {
     throw new Error("the band kernel and the step-by-step writer disagree");
   }
-  const kernelMs = time(byKernel);
-  const stepMs = time(byStep);
+  const kernelMs = medianMs(byKernel, 7);
+  const stepMs = medianMs(byStep, 7);
   const perSecond = (ms: number) => tagCount / (ms / 1000) / 1e6;
   return {
     name: "gate.bands.kernel",

@@ -30,6 +30,7 @@ import {
 } from "../../enclave-runtime/src/gate/fingerprints/serialize";
 import type { CsvScanOptions } from "../../enclave-runtime/src/gate/parallel-scan/scan-csv";
 import { ScanWorkerPool } from "../../enclave-runtime/src/gate/parallel-scan/worker-pool";
+import { median, medianMs } from "../timing";
 import type { Benchmark, Measurement } from "../types";
 import { measureBandKernel } from "./gate-band-kernel";
 
@@ -57,23 +58,8 @@ function cohortCsv(seed: bigint, skip: number, bytes: number, identifiers: boole
   return new TextEncoder().encode(parts.join(""));
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 function medianTimed(samples: Timed[]): Timed {
   return [...samples].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(samples.length / 2)]!;
-}
-
-function time(fn: () => unknown, runs = 3): number {
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn();
-    ms.push(performance.now() - t);
-  }
-  return median(ms);
 }
 
 interface Timed {
@@ -221,16 +207,16 @@ async function measure(pool: ScanWorkerPool): Promise<Measurement[]> {
   const workers = pool.size;
   const poolNote = `${workers} workers (available parallelism ${availableParallelism()})`;
 
-  const sha = time(() => createHash("sha256").update(clean).digest());
+  const sha = medianMs(() => createHash("sha256").update(clean).digest());
   const shaMBs = clean.length / MB / (sha / 1000);
-  const split = time(() => {
+  const split = medianMs(() => {
     let cells = 0;
     for (const line of new TextDecoder().decode(clean).split("\n")) cells += line.split(",").length;
     return cells;
   });
   // What a fresh copy into shared memory costs (page faults included): the parallel path keeps one
   // buffer between scans instead (parallel-scan/shared-copy.ts).
-  const copyMs = time(() => new Uint8Array(new SharedArrayBuffer(clean.length)).set(clean));
+  const copyMs = medianMs(() => new Uint8Array(new SharedArrayBuffer(clean.length)).set(clean));
 
   const results: Measurement[] = [];
   for (const [name, bytes] of [
