@@ -161,16 +161,16 @@ export class TagSet {
   ): void {
     if (!Number.isInteger(cap) || cap < 1 || cap > 255) throw new RangeError("cap must be 1 to 255");
     counts.fill(0, 0, groupCount);
-    const passed = this.#mayHaveEach(pairs, count, groups); // labelled by group
+    const passedCount = this.#mayHaveEach(pairs, count, groups); // labelled by group
     const taken = groupScratch(groupCount);
     taken.fill(0, 0, groupCount);
     // First round: at most `cap` passed queries a group; the others wait. Both lists keep each
     // query's pair and group, so nothing below reads the caller's arrays at random again.
-    const first = roundScratch(firstRound, passed.count);
-    const later = roundScratch(laterRound, passed.count);
+    const first = roundScratch(firstRound, passedCount);
+    const later = roundScratch(laterRound, passedCount);
     let n = 0;
     let waiting = 0;
-    for (let i = 0; i < passed.count; i++) {
+    for (let i = 0; i < passedCount; i++) {
       const g = passed.labels[i]!;
       const lo = passed.pairs[2 * i]!;
       const hi = passed.pairs[2 * i + 1]!;
@@ -178,22 +178,22 @@ export class TagSet {
         taken[g]!++;
         first.pairs[2 * n] = lo;
         first.pairs[2 * n + 1] = hi;
-        first.groups[n++] = g;
+        first.labels[n++] = g;
       } else {
         later.pairs[2 * waiting] = lo;
         later.pairs[2 * waiting + 1] = hi;
-        later.groups[waiting++] = g;
+        later.labels[waiting++] = g;
       }
     }
     this.#countHits(first, n, cap, counts);
     // Second round: the waiting queries of groups still under the cap.
     let m = 0;
     for (let w = 0; w < waiting; w++) {
-      const g = later.groups[w]!;
+      const g = later.labels[w]!;
       if (counts[g]! >= cap) continue;
       first.pairs[2 * m] = later.pairs[2 * w]!;
       first.pairs[2 * m + 1] = later.pairs[2 * w + 1]!;
-      first.groups[m++] = g;
+      first.labels[m++] = g;
     }
     this.#countHits(first, m, cap, counts);
   }
@@ -208,56 +208,49 @@ export class TagSet {
     const { los, his, queries } = sortByTopBits(round.pairs, n);
     for (let i = 0; i < n; i++) {
       if (!this.has(los[i]!, his[i]!)) continue;
-      const g = round.groups[queries[i]!]!;
+      const g = round.labels[queries[i]!]!;
       if (counts[g]! < cap) counts[g]!++;
     }
   }
 
-  /** The queries the prefilter lets through (all of them without one), in module scratch, each with labels[q]. */
-  #mayHaveEach(pairs: Uint32Array, count: number, labels: Uint32Array): typeof passed {
-    const out = passedQueries(count);
+  /**
+   * Puts the queries the prefilter lets through (all of them without one) in `passed`, each with
+   * labels[q]; returns how many.
+   */
+  #mayHaveEach(pairs: Uint32Array, count: number, labels: Uint32Array): number {
+    const out = roundScratch(passed, count);
     const filter = this.#prefilter;
-    if (filter !== null) {
-      out.count = filter.mayHaveEach(pairs, count, out, labels);
-      return out;
-    }
+    if (filter !== null) return filter.mayHaveEach(pairs, count, out, labels);
     out.pairs.set(pairs.subarray(0, 2 * count));
     out.labels.set(labels.subarray(0, count));
-    out.count = count;
-    return out;
+    return count;
   }
 }
 
-/** Queries a prefilter let through: their (lo, hi) words and their labels (reused). */
-const passed = { pairs: new Uint32Array(2 << 12), labels: new Uint32Array(1 << 12), count: 0 };
-/** countPerGroup's scratch: queries taken per group, and a round's queries (pairs and groups). */
-let takenPerGroup = new Uint8Array(1 << 12);
+/** Queries with a label each: their (lo, hi) words and labels (the query's group, for countPerGroup). */
 interface Round {
   pairs: Uint32Array;
-  groups: Uint32Array;
+  labels: Uint32Array;
 }
-const firstRound: Round = { pairs: new Uint32Array(2 << 12), groups: new Uint32Array(1 << 12) };
-const laterRound: Round = { pairs: new Uint32Array(2 << 12), groups: new Uint32Array(1 << 12) };
+/** countPerGroup's scratch (reused): the queries a prefilter let through, and its two rounds. */
+const passed: Round = { pairs: new Uint32Array(2 << 12), labels: new Uint32Array(1 << 12) };
+const firstRound: Round = { pairs: new Uint32Array(2 << 12), labels: new Uint32Array(1 << 12) };
+const laterRound: Round = { pairs: new Uint32Array(2 << 12), labels: new Uint32Array(1 << 12) };
+/** Queries taken per group. */
+let takenPerGroup = new Uint8Array(1 << 12);
 
 function groupScratch(groups: number): Uint8Array {
   if (takenPerGroup.length < groups) takenPerGroup = new Uint8Array(2 * groups);
   return takenPerGroup;
 }
 
+/** `round`, with room for `count` queries. */
 function roundScratch(round: Round, count: number): Round {
-  if (round.groups.length < count) {
+  if (round.labels.length < count) {
     round.pairs = new Uint32Array(4 * count);
-    round.groups = new Uint32Array(2 * count);
+    round.labels = new Uint32Array(2 * count);
   }
   return round;
-}
-
-function passedQueries(count: number): typeof passed {
-  if (passed.labels.length < count) {
-    passed.pairs = new Uint32Array(4 * count);
-    passed.labels = new Uint32Array(2 * count);
-  }
-  return passed;
 }
 
 const TOP_BITS = 16;
